@@ -1,0 +1,110 @@
+/**
+ * The contract between TypeScript and the native packet-I/O addon (`native/`).
+ *
+ * The addon owns file descriptors and syscalls only; every protocol decision
+ * lives in TypeScript. Packets cross the boundary in batches: one JS call per
+ * wake-up, never one per packet, so the design already fits the batched/GSO
+ * data path.
+ *
+ * Errors thrown by the addon are `Error`s whose message is
+ * "<operation>: <strerror text>" and which carry `code` (e.g. 'EEXIST') and
+ * `errno` (the positive errno number), like Node's own system errors.
+ */
+
+/** Address as raw bytes: 4 bytes for IPv4, 16 bytes for IPv6. */
+export type IpBytes = Uint8Array;
+
+/**
+ * A batch handed to JS. `data` is a buffer owned by the addon and reused after
+ * the callback returns: copy anything that must outlive the callback.
+ * Packet i occupies data[offsets[i] .. offsets[i] + lengths[i]).
+ */
+export interface PacketBatch {
+  readonly data: Buffer;
+  readonly offsets: Uint32Array;
+  readonly lengths: Uint32Array;
+  readonly count: number;
+}
+
+/**
+ * A batch of received UDP datagrams. In addition to the packet layout,
+ * `ports[i]` is the sender's UDP port, `families[i]` is 4 or 6, and the
+ * sender's address is addrs[i*16 .. i*16+16) (IPv4: first 4 bytes).
+ */
+export interface DatagramBatch extends PacketBatch {
+  readonly ports: Uint16Array;
+  readonly families: Uint8Array;
+  readonly addrs: Uint8Array;
+}
+
+export interface TunDevice {
+  /** Kernel interface name (as chosen by the kernel when none was requested). */
+  readonly name: string;
+  readonly ifindex: number;
+  /** Start delivering batches of IP packets read from the device. */
+  start(onPackets: (batch: PacketBatch) => void): void;
+  /** Write one IP packet. Returns 0 or a positive errno (packet dropped; never throws for I/O). */
+  write(packet: Uint8Array): number;
+  /** Stop reading, close the fd (the kernel removes the non-persistent device). Idempotent. */
+  close(): void;
+}
+
+export interface UdpSocket {
+  /** Local UDP port (the same for the IPv4 and IPv6 sockets). */
+  readonly port: number;
+  /** Whether an IPv6 socket could be opened (false when IPv6 is disabled in the kernel). */
+  readonly ipv6: boolean;
+  start(onDatagrams: (batch: DatagramBatch) => void): void;
+  /** Send one datagram. Returns 0 or a positive errno (never throws for I/O). */
+  send(data: Uint8Array, addr: IpBytes, port: number): number;
+  close(): void;
+}
+
+export interface UdpOptions {
+  /** 0 = any free port. */
+  port: number;
+  /** SO_MARK for policy routing (full-tunnel configs); 0 = none. */
+  fwmark?: number;
+}
+
+export interface RouteSpec {
+  ifindex: number;
+  dst: IpBytes;
+  prefixLength: number;
+  /** Routing table id; main (254) when absent. */
+  table?: number;
+  metric?: number;
+}
+
+export interface RuleSpec {
+  family: 4 | 6;
+  /** Rule priority; the kernel picks when absent. */
+  priority?: number;
+  /** Lookup table id. */
+  table: number;
+  /** Match on fwmark (mask 0xffffffff). */
+  fwmark?: number;
+  /** With fwmark: match packets whose mark is NOT fwmark ("not fwmark X"). */
+  invert?: boolean;
+  /** FRA_SUPPRESS_PREFIXLEN ("suppress_prefixlength N"). */
+  suppressPrefixLength?: number;
+}
+
+export interface NativeAddon {
+  /** Open (create) a TUN device, IFF_TUN | IFF_NO_PI, non-blocking. `name` empty = kernel chooses. */
+  openTun(name: string): TunDevice;
+  openUdp(options: UdpOptions): UdpSocket;
+
+  /** Netlink / ioctl configuration. All throw on failure. */
+  linkSetMtu(ifindex: number, mtu: number): void;
+  linkSetUp(ifindex: number, up: boolean): void;
+  /** Delete a link by name (used to remove stale devices). */
+  linkDelete(name: string): void;
+  /** ifindex of a name, or 0 when no such interface. */
+  linkIndex(name: string): number;
+  addressAdd(ifindex: number, addr: IpBytes, prefixLength: number): void;
+  routeAdd(route: RouteSpec): void;
+  routeDelete(route: RouteSpec): void;
+  ruleAdd(rule: RuleSpec): void;
+  ruleDelete(rule: RuleSpec): void;
+}

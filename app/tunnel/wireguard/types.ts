@@ -1,0 +1,80 @@
+/**
+ * Public types of the sans-IO WireGuard core. The core never touches sockets,
+ * timers, clocks or globals: callers pass bytes and `now` (milliseconds on a
+ * monotonic clock) in, and receive effects out.
+ */
+
+/** A UDP endpoint. `host` is an IP literal (IPv4 dotted or IPv6 without brackets). */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** An IP prefix: `address` raw bytes (4 or 16), `prefixLength` 0..32 / 0..128. */
+export interface Cidr {
+  address: Uint8Array;
+  prefixLength: number;
+}
+
+export interface PeerConfig {
+  /** 32-byte Curve25519 public key. */
+  publicKey: Uint8Array;
+  /** 32-byte preshared key; absent = all zeroes, as the protocol defines. */
+  presharedKey?: Uint8Array;
+  endpoint?: Endpoint;
+  allowedIps: Cidr[];
+  /** Seconds; 0/absent = off. */
+  persistentKeepalive?: number;
+}
+
+export interface DeviceOptions {
+  /** 32-byte Curve25519 private key. */
+  privateKey: Uint8Array;
+  /** Cryptographically secure random bytes; injectable so tests are deterministic. */
+  randomBytes?: (n: number) => Uint8Array;
+  /** Initial clock value (ms), used to seed time-based state. */
+  now: number;
+}
+
+export type WgEvent =
+  | { name: 'handshake-initiated'; peer: string; attempt: number }
+  | { name: 'handshake-complete'; peer: string; role: 'initiator' | 'responder' }
+  | { name: 'handshake-gave-up'; peer: string }
+  | { name: 'endpoint-changed'; peer: string; endpoint: Endpoint }
+  | { name: 'keys-zeroed'; peer: string };
+
+/** What the caller must do. `peer` is the peer's base64 public key. */
+export type Effect =
+  | { type: 'udp'; to: Endpoint; data: Uint8Array }
+  | { type: 'tun'; packet: Uint8Array }
+  | { type: 'event'; event: WgEvent };
+
+export type DropReason =
+  | 'no-route' // TUN packet whose destination matches no peer's AllowedIPs
+  | 'no-endpoint' // peer has no known endpoint yet
+  | 'malformed' // wrong length / unknown type / bad IP header
+  | 'bad-mac' // mac1 (or mac2 when required) invalid
+  | 'decrypt' // AEAD authentication failed
+  | 'unknown-index' // receiver index matches no session
+  | 'replay' // counter seen or too old
+  | 'expired' // keypair past REJECT_AFTER_TIME / REJECT_AFTER_MESSAGES
+  | 'source-not-allowed' // inner source address not in the peer's AllowedIPs
+  | 'handshake-rejected' // initiation for unknown peer, stale timestamp, flood
+  | 'cookie-required' // under load, answered with a cookie reply
+  | 'queue-full'; // staged packets waiting for a handshake overflowed
+
+export interface PeerStats {
+  publicKey: string;
+  endpoint: Endpoint | null;
+  /** Monotonic ms of the last completed handshake, or null. */
+  lastHandshake: number | null;
+  rxBytes: number;
+  txBytes: number;
+  rxPackets: number;
+  txPackets: number;
+}
+
+export interface DeviceStats {
+  peers: PeerStats[];
+  drops: Record<DropReason, number>;
+}
