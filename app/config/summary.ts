@@ -1,0 +1,54 @@
+/**
+ * A loggable view of a parsed config: everything needed to understand what a
+ * tunnel will do, nothing secret. The private key is left out entirely and a
+ * preshared key is only reported as present.
+ */
+import type { WgQuickConfig } from './types.js';
+
+export interface ConfigSummary {
+  file: string;
+  interface: {
+    addresses: string[];
+    dns: string[];
+    dnsSearch: string[];
+    mtu: number | null;
+    listenPort: number | null;
+    fwmark: number | null;
+  };
+  peers: {
+    publicKey: string;
+    /** Named so the logger's key-based redaction does not hide a mere yes/no. */
+    hasPsk: boolean;
+    endpoint: string | null;
+    allowedIps: string[];
+    persistentKeepalive: number | null;
+  }[];
+  warnings: number;
+}
+
+export function redactedSummary(config: WgQuickConfig): ConfigSummary {
+  const iface = config.interface;
+  return {
+    file: config.file,
+    interface: {
+      addresses: iface.addresses.map((a) => a.text),
+      dns: [...iface.dns],
+      dnsSearch: [...iface.dnsSearch],
+      mtu: iface.mtu ?? null,
+      listenPort: iface.listenPort ?? null,
+      fwmark: iface.fwmark ?? null,
+    },
+    peers: config.peers.map((peer) => {
+      const ep = peer.endpoint;
+      const host = ep && ep.host.includes(':') ? `[${ep.host}]` : ep?.host;
+      return {
+        publicKey: Buffer.from(peer.publicKey).toString('base64'),
+        hasPsk: peer.presharedKey !== undefined,
+        endpoint: ep ? `${host}:${ep.port}` : null,
+        allowedIps: [...peer.allowedIpsText],
+        persistentKeepalive: peer.persistentKeepalive ?? null,
+      };
+    }),
+    warnings: config.warnings.length,
+  };
+}
