@@ -1,0 +1,88 @@
+/**
+ * Runs system tools (resolvectl, resolvconf, ip) without a shell, with a
+ * timeout, and turns every failure into a one-line message: a hung or noisy
+ * tool must neither block the tunnel nor flood the log.
+ */
+import { execFile } from 'node:child_process';
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+
+export interface CommandOptions {
+  /** Written to the command's stdin, which is then closed. */
+  input?: string;
+  timeoutMs?: number;
+}
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** Keeps the first line of a tool's complaint, short enough for a log line. */
+function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+}
+
+export function runCommand(
+  file: string,
+  args: string[],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
+  const shown = [path.basename(file), ...args].join(' ');
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      file,
+      args,
+      {
+        timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+        killSignal: 'SIGKILL',
+        maxBuffer: 4 * 1024 * 1024,
+        encoding: 'utf8',
+        // A localized message would be harder to match in bug reports.
+        env: { ...process.env, LC_ALL: 'C' },
+      },
+      (err, stdout, stderr) => {
+        if (!err) {
+          resolve({ stdout, stderr });
+          return;
+        }
+        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+        let reason: string;
+        if (e.code === 'ENOENT') reason = 'command not found';
+        else if (e.killed)
+          reason = `timed out after ${options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS} ms`;
+        else if (typeof e.code === 'number') {
+          reason = `exit status ${e.code}${stderr.trim() ? `: ${firstLine(stderr)}` : ''}`;
+        } else reason = firstLine(e.message);
+        reject(new Error(`${shown}: ${reason}`));
+      },
+    );
+    // A tool that exits before reading stdin makes the write fail with EPIPE;
+    // the exit status already reports that, so the stream error is dropped.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+/** The absolute path of an executable found in PATH (plus the sbin dirs root uses), or null. */
+export async function findExecutable(name: string): Promise<string | null> {
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  for (const extra of ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin', '/bin']) {
+    if (!dirs.includes(extra)) dirs.push(extra);
+  }
+  for (const dir of dirs) {
+    const candidate = path.join(dir, name);
+    try {
+      const stat = await fs.stat(candidate);
+      if (!stat.isFile()) continue;
+      await fs.access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; try the next directory
+    }
+  }
+  return null;
+}

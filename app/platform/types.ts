@@ -1,0 +1,84 @@
+/**
+ * The platform seam: what the tunnel needs from the operating system around
+ * it (addresses, routes, DNS, cleanup after a crash), independent of how a
+ * given OS does it.
+ */
+import type { NativeAddon } from '../native/types.js';
+import type { Cidr } from '../tunnel/wireguard/types.js';
+
+/** The subset of the app logger the platform code writes to. */
+export interface PlatformLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** The interface being configured (a TunDevice satisfies it). */
+export interface TunIdentity {
+  readonly name: string;
+  readonly ifindex: number;
+}
+
+/** The parts of a parsed wg-quick config that shape the system configuration. */
+export interface TunnelConfigView {
+  interface: {
+    addresses: { address: Uint8Array; prefixLength: number; family: 4 | 6 }[];
+    dns: string[];
+    dnsSearch: string[];
+    fwmark?: number;
+  };
+  peers: { allowedIps: Cidr[] }[];
+}
+
+export interface ConfigureOptions {
+  mtu: number;
+  log?: PlatformLogger;
+  /** Where state files go; default $SLIPSTREAM_STATE_DIR or /run/slipstream. */
+  stateDir?: string;
+}
+
+export interface TeardownSummary {
+  /** Changes undone, described. */
+  undone: string[];
+  /** Undo steps that failed; their record stays in the state file for the next start. */
+  errors: string[];
+  /** Changes deliberately left alone. */
+  notes: string[];
+}
+
+export interface ConfiguredTunnel {
+  readonly ifname: string;
+  /** SO_MARK for the tunnel's UDP socket (0 = none). */
+  readonly socketMark: number;
+  /** Undoes every change; safe to call twice (the second call returns the first result). */
+  teardown(): Promise<TeardownSummary>;
+}
+
+/** One cleaned-up earlier run, as plain fields for a log line. */
+export interface StaleCleanup {
+  ifname: string;
+  pid: number;
+  stateFile: string;
+  undone: string[];
+  linkDeleted: boolean;
+  notes: string[];
+  errors: string[];
+}
+
+export interface RecoverStaleOptions {
+  stateDir?: string;
+}
+
+export interface Platform {
+  configureTunnel(
+    addon: NativeAddon,
+    tun: TunIdentity,
+    config: TunnelConfigView,
+    options: ConfigureOptions,
+  ): Promise<ConfiguredTunnel>;
+  recoverStale(
+    addon: NativeAddon,
+    ifname?: string,
+    options?: RecoverStaleOptions,
+  ): Promise<StaleCleanup[]>;
+}
