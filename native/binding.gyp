@@ -2,11 +2,47 @@
   "targets": [
     {
       "target_name": "slipstream",
-      "sources": ["src/addon.cc"],
+      "sources": [
+        "src/addon.cc",
+        "src/args.cc",
+        "src/batch_channel.cc",
+        "src/handle_set.cc",
+        "src/js_errors.cc",
+        "src/netconfig_bindings.cc",
+        "src/tun_device.cc",
+        "src/udp_socket.cc"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O2"],
-      "cflags_cc!": ["-fno-exceptions"]
+      "conditions": [
+        [
+          "OS=='linux'",
+          {
+            "sources": [
+              "src/linux/netlink_linux.cc",
+              "src/linux/system_linux.cc",
+              "src/linux/tun_linux.cc",
+              "src/linux/udp_linux.cc"
+            ],
+            "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O2"],
+            "cflags_cc!": ["-fno-exceptions"]
+          }
+        ],
+        [
+          "OS=='win'",
+          {
+            "sources": [
+              "src/windows/netconfig_windows.cc",
+              "src/windows/system_windows.cc",
+              "src/windows/tun_wintun.cc",
+              "src/windows/udp_windows.cc"
+            ],
+            "msvs_settings": {
+              "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/W4", "/WX"] }
+            }
+          }
+        ]
+      ]
     }
   ]
 }

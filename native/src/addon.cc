@@ -1,4 +1,33 @@
-// Placeholder module init; replaced by the real addon.
+// Module init: the platform-neutral JS surface of app/native/types.ts.
 #include <napi.h>
-static Napi::Object Init(Napi::Env env, Napi::Object exports) { return exports; }
-NODE_API_MODULE(slipstream, Init)
+
+#include "addon_data.h"
+#include "netconfig_bindings.h"
+#include "tun_device.h"
+#include "udp_socket.h"
+
+namespace slipstream {
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  data->tun_device = Napi::Persistent(TunDevice::DefineClass(env));
+  data->udp_socket = Napi::Persistent(UdpSocket::DefineClass(env));
+  env.SetInstanceData(data);
+
+  exports.Set("openTun", Napi::Function::New<TunDevice::Open>(env, "openTun"));
+  exports.Set("openUdp", Napi::Function::New<UdpSocket::Open>(env, "openUdp"));
+  ExportNetconfig(env, exports);
+  return exports;
+}
+
+}  // namespace
+}  // namespace slipstream
+
+// The macro pastes its second argument into an identifier, so it needs an
+// unqualified name.
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return slipstream::Init(env, exports);
+}
+
+NODE_API_MODULE(slipstream, InitModule)

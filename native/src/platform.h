@@ -1,0 +1,147 @@
+// The operating-system seam. The JS bindings (addon.cc, tun_device.cc,
+// udp_socket.cc) call only what is declared here; each platform supplies its
+// own implementation files, picked by binding.gyp (src/linux/*, src/windows/*).
+//
+// Conventions, so the bindings stay platform-neutral:
+//  - every fallible call returns 0 or a positive POSIX-style errno value
+//    (EAGAIN means "nothing more right now", not a failure);
+//  - nothing here throws, logs or touches JS.
+#ifndef SLIPSTREAM_PLATFORM_H_
+#define SLIPSTREAM_PLATFORM_H_
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace slipstream {
+
+#ifdef _WIN32
+// Wintun session / SOCKET values fit in a pointer-sized integer.
+using NativeHandle = intptr_t;
+#else
+using NativeHandle = int;
+#endif
+constexpr NativeHandle kInvalidHandle = -1;
+
+// One batch: at most this many packets, each in its own fixed-size slot of the
+// arena (slot i starts at i * kSlotSize). 65535 covers any IP packet on a TUN
+// and any UDP payload.
+constexpr size_t kBatchCapacity = 64;
+constexpr size_t kSlotSize = 65535;
+constexpr size_t kArenaSize = kBatchCapacity * kSlotSize;
+
+// Interface names are at most 15 bytes (IFNAMSIZ - 1 on Linux).
+constexpr size_t kMaxInterfaceName = 15;
+
+struct IpAddress {
+  uint8_t family = 0;  // 4 or 6
+  uint8_t bytes[16] = {};
+};
+
+// ---- readiness -------------------------------------------------------------
+
+// Initialise a libuv poll handle for a handle returned by TunOpen/UdpOpen.
+int PollInit(uv_loop_t* loop, uv_poll_t* poll, NativeHandle handle);
+
+// ---- TUN -------------------------------------------------------------------
+
+struct TunInfo {
+  NativeHandle handle = kInvalidHandle;
+  std::string name;
+  uint32_t ifindex = 0;
+};
+
+// Create a non-persistent layer-3 TUN device without packet-info header,
+// non-blocking. An empty name lets the kernel choose.
+int TunOpen(const std::string& requested_name, TunInfo* out);
+// Read up to `max` packets, packet i into arena + i * kSlotSize, its length in
+// lengths[i]. *count is set even when an error stops the batch early.
+int TunReadBatch(NativeHandle handle, uint8_t* arena, uint32_t* lengths, size_t max,
+                 size_t* count);
+int TunWrite(NativeHandle handle, const uint8_t* packet, size_t length);
+void TunClose(NativeHandle handle);
+
+// ---- UDP -------------------------------------------------------------------
+
+struct UdpInfo {
+  NativeHandle v4 = kInvalidHandle;
+  NativeHandle v6 = kInvalidHandle;  // kInvalidHandle when IPv6 is unavailable
+  uint16_t port = 0;
+};
+
+// An IPv4 and (when the kernel has IPv6) an IPv6-only socket on the same port,
+// non-blocking. fwmark 0 = no mark.
+int UdpOpen(uint16_t port, uint32_t fwmark, UdpInfo* out);
+// Send one datagram: 4-byte addresses (and IPv4-mapped IPv6 ones) go out on
+// the IPv4 socket, other 16-byte addresses on the IPv6 socket.
+int UdpSend(const UdpInfo& sockets, const uint8_t* data, size_t length, const IpAddress& to,
+            uint16_t port);
+void UdpClose(NativeHandle handle);
+
+// Where a batched receive puts its results (all arrays hold kBatchCapacity
+// entries; addrs holds 16 bytes per entry, IPv4 in the first 4).
+struct DatagramSlots {
+  uint8_t* arena = nullptr;
+  uint32_t* lengths = nullptr;
+  uint16_t* ports = nullptr;
+  uint8_t* families = nullptr;
+  uint8_t* addrs = nullptr;
+};
+
+// Per-socket-set scratch state for batched receive (e.g. recvmmsg headers),
+// allocated once so the receive path does not allocate.
+class DatagramReceiver {
+ public:
+  static std::unique_ptr<DatagramReceiver> Create(const DatagramSlots& slots);
+  virtual ~DatagramReceiver() = default;
+  // Receive up to `max` datagrams from one socket; *count is always set.
+  virtual int Receive(NativeHandle handle, size_t max, size_t* count) = 0;
+};
+
+// ---- network configuration ---------------------------------------------------
+
+struct RouteConfig {
+  uint32_t ifindex = 0;
+  IpAddress dst;
+  uint8_t prefix_length = 0;
+  uint32_t table = 254;  // main
+  bool has_metric = false;
+  uint32_t metric = 0;
+};
+
+struct RuleConfig {
+  uint8_t family = 4;
+  bool has_priority = false;
+  uint32_t priority = 0;
+  uint32_t table = 0;
+  bool has_fwmark = false;
+  uint32_t fwmark = 0;
+  bool invert = false;
+  bool has_suppress_prefix_length = false;
+  uint32_t suppress_prefix_length = 0;
+};
+
+int LinkSetMtu(uint32_t ifindex, uint32_t mtu);
+int LinkSetUp(uint32_t ifindex, bool up);
+int LinkDelete(const std::string& name);
+// 0 when there is no such interface.
+uint32_t LinkIndex(const std::string& name);
+int AddressAdd(uint32_t ifindex, const IpAddress& address, uint8_t prefix_length);
+int RouteAdd(const RouteConfig& route);
+int RouteDelete(const RouteConfig& route);
+int RuleAdd(const RuleConfig& rule);
+int RuleDelete(const RuleConfig& rule);
+
+// ---- errors ----------------------------------------------------------------
+
+// The symbolic name ("EEXIST") and human text ("File exists") of an error
+// value returned by the functions above.
+std::string ErrorCode(int err);
+std::string ErrorMessage(int err);
+
+}  // namespace slipstream
+
+#endif  // SLIPSTREAM_PLATFORM_H_

@@ -1,0 +1,138 @@
+#include "tun_device.h"
+
+#include "addon_data.h"
+#include "args.h"
+#include "js_errors.h"
+
+namespace slipstream {
+namespace {
+
+// Batches per wake-up: enough to drain a burst, few enough that one busy
+// device cannot starve the other handles on the loop (epoll is
+// level-triggered, so leftovers wake us again on the next turn).
+constexpr int kBatchesPerWakeup = 4;
+
+}  // namespace
+
+Napi::Function TunDevice::DefineClass(Napi::Env env) {
+  return ObjectWrap<TunDevice>::DefineClass(env, "TunDevice",
+                                            {
+                                                InstanceMethod<&TunDevice::Start>("start"),
+                                                InstanceMethod<&TunDevice::Write>("write"),
+                                                InstanceMethod<&TunDevice::Close>("close"),
+                                            });
+}
+
+Napi::Value TunDevice::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name;
+  if (!ReadInterfaceName(env, info[0], "openTun: name", true, &name)) return env.Undefined();
+  TunInfo tun;
+  const int err = TunOpen(name, &tun);
+  if (err != 0) {
+    ThrowSystemError(env, "openTun", err);
+    return env.Undefined();
+  }
+  Napi::Object device = AddonData::Of(env)->tun_device.New({Napi::External<TunInfo>::New(env, &tun)});
+  // The constructor takes the fd (and resets tun.handle); if it never got
+  // that far, the fd is still ours to close.
+  if (tun.handle != kInvalidHandle) TunClose(tun.handle);
+  if (env.IsExceptionPending()) return env.Undefined();
+  return device;
+}
+
+TunDevice::TunDevice(const Napi::CallbackInfo& info)
+    : ObjectWrap<TunDevice>(info), handles_(TunClose, OnReadable, this) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    ThrowTypeError(env, "TunDevice cannot be constructed directly; use openTun()");
+    return;
+  }
+  TunInfo* tun = info[0].As<Napi::External<TunInfo>>().Data();
+  const NativeHandle fd = tun->handle;
+  tun->handle = kInvalidHandle;
+  const int err = handles_.Adopt(env, fd, kInvalidHandle);
+  if (err != 0) {
+    ThrowSystemError(env, "openTun", err);
+    return;
+  }
+  Value().DefineProperties({
+      Napi::PropertyDescriptor::Value("name", Napi::String::New(env, tun->name), napi_enumerable),
+      Napi::PropertyDescriptor::Value("ifindex", Napi::Number::New(env, tun->ifindex),
+                                      napi_enumerable),
+  });
+}
+
+Napi::Value TunDevice::Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Function callback;
+  if (!ReadFunction(env, info[0], "TunDevice.start: onPackets", &callback)) return env.Undefined();
+  if (handles_.closed()) {
+    ThrowStateError(env, "TunDevice.start: device is closed");
+    return env.Undefined();
+  }
+  if (channel_.is_open()) {
+    ThrowStateError(env, "TunDevice.start: already started");
+    return env.Undefined();
+  }
+  if (!channel_.Open(env, BatchChannel::Kind::kPackets, callback, "SlipstreamTunDevice")) {
+    return env.Undefined();
+  }
+  const int err = handles_.StartPolling();
+  if (err != 0) {
+    channel_.Close();
+    ThrowSystemError(env, "TunDevice.start", err);
+    return env.Undefined();
+  }
+  // A reading device stays alive (like a listening socket) until closed,
+  // even if JS drops every reference to it.
+  Ref();
+  referenced_ = true;
+  return env.Undefined();
+}
+
+Napi::Value TunDevice::Write(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint8_t* packet = nullptr;
+  size_t length = 0;
+  if (!ReadBytes(env, info[0], "TunDevice.write: packet", &packet, &length)) {
+    return env.Undefined();
+  }
+  const int err = handles_.closed() ? EBADF : TunWrite(handles_.handle(0), packet, length);
+  return Napi::Number::New(env, err);
+}
+
+Napi::Value TunDevice::Close(const Napi::CallbackInfo& info) {
+  Shutdown();
+  return info.Env().Undefined();
+}
+
+void TunDevice::Shutdown() {
+  handles_.Close();
+  channel_.Close();
+  if (referenced_) {
+    referenced_ = false;
+    Unref();
+  }
+}
+
+void TunDevice::OnReadable(void* self, size_t /*index*/) {
+  auto* device = static_cast<TunDevice*>(self);
+  Napi::Env env = device->Env();
+  Napi::HandleScope scope(env);
+  // Hold the JS object while we work: the callback may close it and drop
+  // the last reference.
+  Napi::Object keep_alive = device->Value();
+  for (int round = 0; round < kBatchesPerWakeup; ++round) {
+    if (device->handles_.closed() || !device->channel_.is_open()) return;
+    const DatagramSlots& slots = device->channel_.slots();
+    size_t count = 0;
+    const int err = TunReadBatch(device->handles_.handle(0), slots.arena, slots.lengths,
+                                 kBatchCapacity, &count);
+    if (count > 0 && !device->channel_.Deliver(count)) return;
+    if (err != 0 || count < kBatchCapacity) return;
+  }
+  (void)keep_alive;
+}
+
+}  // namespace slipstream

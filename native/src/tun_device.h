@@ -1,0 +1,37 @@
+// The JS TunDevice object (see app/native/types.ts): owns one TUN fd, reads it
+// in batches when started.
+#ifndef SLIPSTREAM_TUN_DEVICE_H_
+#define SLIPSTREAM_TUN_DEVICE_H_
+
+#include <napi.h>
+
+#include "batch_channel.h"
+#include "handle_set.h"
+#include "platform.h"
+
+namespace slipstream {
+
+class TunDevice : public Napi::ObjectWrap<TunDevice> {
+ public:
+  static Napi::Function DefineClass(Napi::Env env);
+  // openTun(name): the module-level factory.
+  static Napi::Value Open(const Napi::CallbackInfo& info);
+
+  // Only reachable through Open(), which passes the opened device as an External.
+  explicit TunDevice(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Write(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  void Shutdown();
+  static void OnReadable(void* self, size_t index);
+
+  HandleSet handles_;
+  BatchChannel channel_;
+  bool referenced_ = false;
+};
+
+}  // namespace slipstream
+
+#endif  // SLIPSTREAM_TUN_DEVICE_H_

@@ -1,0 +1,40 @@
+// The JS UdpSocket object (see app/native/types.ts): an IPv4 and an IPv6 UDP
+// socket on one port, both read in batches into one shared arena when started.
+#ifndef SLIPSTREAM_UDP_SOCKET_H_
+#define SLIPSTREAM_UDP_SOCKET_H_
+
+#include <napi.h>
+
+#include <memory>
+
+#include "batch_channel.h"
+#include "handle_set.h"
+#include "platform.h"
+
+namespace slipstream {
+
+class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
+ public:
+  static Napi::Function DefineClass(Napi::Env env);
+  // openUdp({port, fwmark}): the module-level factory.
+  static Napi::Value Open(const Napi::CallbackInfo& info);
+
+  // Only reachable through Open(), which passes the opened sockets as an External.
+  explicit UdpSocket(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  void Shutdown();
+  static void OnReadable(void* self, size_t index);
+
+  HandleSet handles_;
+  BatchChannel channel_;
+  std::unique_ptr<DatagramReceiver> receiver_;
+  bool referenced_ = false;
+};
+
+}  // namespace slipstream
+
+#endif  // SLIPSTREAM_UDP_SOCKET_H_
