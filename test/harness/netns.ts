@@ -21,6 +21,7 @@ import path from 'node:path';
 import { registerCleanup } from './cleanup.js';
 import { ManagedProcess, type ManagedSpawnOptions } from './process.js';
 import { childEnv, run, runOk, type RunOptions, type RunResult } from './system.js';
+import { waitFor } from './wait.js';
 
 // The registry lives in cleanup.ts; re-exported because namespaces are its main customer.
 export { cleanupAll } from './cleanup.js';
@@ -378,11 +379,27 @@ export async function connectNamespaces(
   ];
   for (const [ns, ifname, i] of ends) {
     if (opts.mtu !== undefined) await ns.ip(['link', 'set', ifname, 'mtu', String(opts.mtu)]);
+    // No kernel-generated link-local address: it would appear (with its local route) some
+    // time after the link comes up, so before/after snapshots of a namespace would race it.
+    await ns.ip(['link', 'set', ifname, 'addrgenmode', 'none']);
     const cidr4 = v4?.[i];
     if (cidr4) await ns.ip(['-4', 'addr', 'add', cidr4, 'dev', ifname]);
     const cidr6 = v6?.[i];
     if (cidr6) await ns.ip(['-6', 'addr', 'add', cidr6, 'dev', ifname, 'nodad']);
     await ns.ip(['link', 'set', ifname, 'up']);
+  }
+  // The carrier comes up asynchronously once both ends are up; wait, so callers see a
+  // settled link (and snapshots of it do not race the NO-CARRIER → UP change).
+  for (const [ns, ifname] of ends) {
+    await waitFor(
+      async () => {
+        const [link] = JSON.parse((await ns.ip(['-j', 'link', 'show', ifname])).stdout) as {
+          operstate?: string;
+        }[];
+        return link?.operstate === 'UP';
+      },
+      { timeoutMs: 5_000, intervalMs: 20, what: `carrier on ${ifname}` },
+    );
   }
   const end = (ns: Namespace, ifname: string, i: 0 | 1): VethEnd => {
     const c4 = v4?.[i] ?? null;

@@ -190,6 +190,8 @@ export const REQUIRED_TOOLS = [
   'wireguard-go',
   'iperf3',
   'ping',
+  'strace',
+  'ethtool',
 ] as const;
 export const OPTIONAL_TOOLS = ['nft'] as const;
 export type ToolName = (typeof REQUIRED_TOOLS)[number] | (typeof OPTIONAL_TOOLS)[number];
@@ -201,6 +203,8 @@ export const TOOL_PACKAGES = [
   'wireguard-tools',
   'iperf3',
   'iputils-ping',
+  'strace',
+  'ethtool',
 ] as const;
 
 export interface ToolReport {

@@ -124,6 +124,11 @@ export class WireGuardGo {
     return wg;
   }
 
+  /** Process id of the running wireguard-go (for CPU and memory readings), if running. */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   /** The UDP port wireguard-go is listening on. */
   get port(): number {
     return this.actualPort;

@@ -19,7 +19,9 @@ int TunOpen(const std::string& requested_name, TunInfo* out) {
 
   struct ifreq ifr;
   std::memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  // IFF_TUN_EXCL: never attach to somebody else's persistent TUN of the same name (we
+  // would later delete it on teardown); the kernel answers EBUSY instead.
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL;
   // An empty ifr_name makes the kernel pick the first free "tun%d".
   std::memcpy(ifr.ifr_name, requested_name.data(), requested_name.size());
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
