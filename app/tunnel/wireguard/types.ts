@@ -34,6 +34,17 @@ export interface DeviceOptions {
   randomBytes?: (n: number) => Uint8Array;
   /** Initial clock value (ms), used to seed time-based state. */
   now: number;
+  /**
+   * Wall clock, ms since the Unix epoch, for the TAI64N timestamps of
+   * handshake initiations. Defaults to the system clock.
+   */
+  wallClock?: () => number;
+  /**
+   * Handshake messages per second above which the device is "under load" and
+   * demands cookies (mac2) before doing any DH. 0 = always under load.
+   * Default 128.
+   */
+  underLoadThreshold?: number;
 }
 
 export type WgEvent =

@@ -1,0 +1,64 @@
+/**
+ * Protocol constants of WireGuard (whitepaper §5 and §6, with the values and
+ * names wireguard-go uses), plus the wire sizes of the four message types.
+ */
+
+export const CONSTRUCTION = 'Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s';
+export const IDENTIFIER = 'WireGuard v1 zx2c4 Jason@zx2c4.com';
+export const LABEL_MAC1 = 'mac1----';
+export const LABEL_COOKIE = 'cookie--';
+
+export const KEY_LENGTH = 32;
+export const MAC_LENGTH = 16;
+export const AEAD_TAG_LENGTH = 16;
+export const TIMESTAMP_LENGTH = 12;
+export const COOKIE_NONCE_LENGTH = 24;
+
+// Message types (the first 4 bytes, little endian: type byte + 3 reserved zero bytes).
+export const MESSAGE_INITIATION = 1;
+export const MESSAGE_RESPONSE = 2;
+export const MESSAGE_COOKIE_REPLY = 3;
+export const MESSAGE_TRANSPORT = 4;
+
+export const INITIATION_SIZE = 148;
+export const RESPONSE_SIZE = 92;
+export const COOKIE_REPLY_SIZE = 64;
+/** Transport header: type(4) receiver(4) counter(8). */
+export const TRANSPORT_HEADER_SIZE = 16;
+/** Smallest transport message: header + tag of an empty (keepalive) payload. */
+export const TRANSPORT_MIN_SIZE = TRANSPORT_HEADER_SIZE + AEAD_TAG_LENGTH;
+/** Largest inner packet we accept, so the datagram still fits a 16-bit length. */
+export const MAX_CONTENT_SIZE = 65535 - TRANSPORT_MIN_SIZE;
+export const PADDING_MULTIPLE = 16;
+export const DEFAULT_MTU = 1420;
+
+// Counters are 64-bit; REKEY_AFTER_MESSAGES = 2^60 and
+// REJECT_AFTER_MESSAGES = 2^64 - 2^13 - 1, kept as (high, low) 32-bit halves so
+// that the hot path never needs BigInt.
+export const REKEY_AFTER_MESSAGES_HI = 0x10000000;
+export const REJECT_AFTER_MESSAGES_HI = 0xffffffff;
+export const REJECT_AFTER_MESSAGES_LO = 0xffffdfff;
+
+// Times, in milliseconds.
+export const REKEY_AFTER_TIME = 120_000;
+export const REJECT_AFTER_TIME = 180_000;
+export const REKEY_ATTEMPT_TIME = 90_000;
+export const REKEY_TIMEOUT = 5_000;
+export const REKEY_TIMEOUT_JITTER_MAX = 334; // jitter is drawn from [0, 333] ms
+export const KEEPALIVE_TIMEOUT = 10_000;
+export const COOKIE_REFRESH_TIME = 120_000;
+/** A responder accepts at most one initiation per peer in this interval (50/s). */
+export const HANDSHAKE_INITIATION_RATE = 20;
+/** After the handshake rate drops, the device stays "under load" this long. */
+export const UNDER_LOAD_AFTER_TIME = 1_000;
+/** Retries after the first initiation before giving up (wireguard-go's MaxTimerHandshakes). */
+export const MAX_TIMER_HANDSHAKES = REKEY_ATTEMPT_TIME / REKEY_TIMEOUT - 2;
+
+/** Packets held per peer while waiting for a session. */
+export const MAX_STAGED_PACKETS = 128;
+/** Default handshake messages per second above which the device is under load. */
+export const DEFAULT_UNDER_LOAD_THRESHOLD = 128;
+
+// Per-source rate limit for handshakes under load (whitepaper §5.3).
+export const RATELIMIT_PACKETS_PER_SECOND = 20;
+export const RATELIMIT_BURST = 5;

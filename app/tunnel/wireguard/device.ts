@@ -1,0 +1,720 @@
+/**
+ * The sans-IO WireGuard device: TUN packets, UDP datagrams and clock ticks
+ * in, effects out. It ties the pieces together with wireguard-go's
+ * semantics: cryptokey routing, the handshake and cookie layers, keypair
+ * rotation, staging, and the timer state machine.
+ *
+ * Nothing here reads a clock, a random source or a socket on its own: `now`
+ * comes with every call, randomness and wall-clock time from the options.
+ * No input bytes make it throw; rejected input is counted in stats().drops.
+ */
+import { AllowedIps, canonicalPrefix } from './allowed-ips.js';
+import {
+  DEFAULT_MTU,
+  DEFAULT_UNDER_LOAD_THRESHOLD,
+  KEEPALIVE_TIMEOUT,
+  KEY_LENGTH,
+  MAX_CONTENT_SIZE,
+  MAX_TIMER_HANDSHAKES,
+  MESSAGE_COOKIE_REPLY,
+  MESSAGE_INITIATION,
+  MESSAGE_RESPONSE,
+  MESSAGE_TRANSPORT,
+  REJECT_AFTER_TIME,
+  REKEY_AFTER_TIME,
+  REKEY_TIMEOUT,
+  REKEY_TIMEOUT_JITTER_MAX,
+  TIMESTAMP_LENGTH,
+} from './constants.js';
+import { CookieChecker } from './cookie.js';
+import { bytesEqual, compareBytes, tai64n, tai64nAfter } from './crypto.js';
+import {
+  endpointBytes,
+  innerLength,
+  ipVersion,
+  IPV4_DESTINATION_OFFSET,
+  IPV4_SOURCE_OFFSET,
+  IPV6_DESTINATION_OFFSET,
+  IPV6_SOURCE_OFFSET,
+} from './ip.js';
+import { Keypair } from './keypair.js';
+import { encodeKey, generatePrivateKey, secureRandomBytes } from './keys.js';
+import { LoadMonitor } from './load.js';
+import { CookieReply, Initiation, messageType, Response, readU32, Transport } from './messages.js';
+import {
+  consumeInitiation,
+  consumeResponse,
+  createInitiation,
+  createResponse,
+  deriveTransportKeys,
+  NoiseIdentity,
+  openInitiation,
+  peerSecrets,
+} from './noise.js';
+import { Peer, presharedKeyOrZero } from './peer.js';
+import { Ratelimiter } from './ratelimiter.js';
+import { counterExhausted } from './replay.js';
+import { NEVER, type JitterSource } from './timers.js';
+import {
+  openTransport,
+  paddedLength,
+  sealTransport,
+  transportCounterHi,
+  transportCounterLo,
+} from './transport.js';
+import type {
+  DeviceOptions,
+  DeviceStats,
+  DropReason,
+  Effect,
+  Endpoint,
+  PeerConfig,
+  PeerStats,
+  WgEvent,
+} from './types.js';
+
+const EMPTY_PACKET = new Uint8Array(0);
+
+/** What a local index points at: a peer's pending handshake, or one of its keypairs. */
+interface IndexEntry {
+  peer: Peer;
+  keypair: Keypair | null;
+}
+
+function zeroDrops(): Record<DropReason, number> {
+  return {
+    'no-route': 0,
+    'no-endpoint': 0,
+    malformed: 0,
+    'bad-mac': 0,
+    decrypt: 0,
+    'unknown-index': 0,
+    replay: 0,
+    expired: 0,
+    'source-not-allowed': 0,
+    'handshake-rejected': 0,
+    'cookie-required': 0,
+    'queue-full': 0,
+  };
+}
+
+function validateEndpoint(endpoint: Endpoint): Endpoint {
+  if (typeof endpoint !== 'object' || endpoint === null)
+    throw new Error('endpoint must be an object');
+  if (typeof endpoint.host !== 'string' || endpoint.host.length === 0)
+    throw new Error('endpoint host must be set');
+  if (!Number.isInteger(endpoint.port) || endpoint.port < 1 || endpoint.port > 65535) {
+    throw new Error('endpoint port must be 1..65535');
+  }
+  return { host: endpoint.host, port: endpoint.port };
+}
+
+function keyBytes(key: Uint8Array, what: string): Uint8Array {
+  if (!(key instanceof Uint8Array) || key.length !== KEY_LENGTH)
+    throw new Error(`${what} must be 32 bytes`);
+  return key;
+}
+
+export class WireGuardDevice implements JitterSource {
+  readonly publicKey: Uint8Array;
+  private readonly identity: NoiseIdentity;
+  private readonly randomBytes: (n: number) => Uint8Array;
+  private readonly wallClock: () => number;
+  private readonly mtu: number;
+  private readonly cookieChecker: CookieChecker;
+  private readonly load: LoadMonitor;
+  private readonly ratelimiter: Ratelimiter;
+  private readonly peers = new Map<string, Peer>();
+  private readonly routes = new AllowedIps<Peer>();
+  private readonly indices = new Map<number, IndexEntry>();
+  private readonly drops = zeroDrops();
+  /** The latest `now` seen, for work scheduled by calls that carry no clock (addPeer). */
+  private lastNow: number;
+  /** Last TAI64N we sent, so ours strictly increase even if the wall clock steps back. */
+  private lastTimestamp: Uint8Array = new Uint8Array(TIMESTAMP_LENGTH);
+
+  constructor(options: DeviceOptions & { mtu?: number }) {
+    const privateKey = new Uint8Array(keyBytes(options.privateKey, 'private key'));
+    if (!Number.isFinite(options.now)) throw new Error('now must be a finite number');
+    const mtu = options.mtu ?? DEFAULT_MTU;
+    if (!Number.isInteger(mtu) || mtu < 0 || mtu > 65535)
+      throw new Error('mtu must be an integer 0..65535');
+    this.identity = new NoiseIdentity(privateKey);
+    this.publicKey = this.identity.publicKey;
+    this.randomBytes = options.randomBytes ?? secureRandomBytes;
+    this.wallClock = options.wallClock ?? Date.now;
+    this.mtu = mtu;
+    this.cookieChecker = new CookieChecker(this.publicKey);
+    this.load = new LoadMonitor(options.underLoadThreshold ?? DEFAULT_UNDER_LOAD_THRESHOLD);
+    this.ratelimiter = new Ratelimiter(options.now);
+    this.lastNow = options.now;
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  addPeer(config: PeerConfig): void {
+    const publicKey = new Uint8Array(keyBytes(config.publicKey, 'peer public key'));
+    const name = encodeKey(publicKey);
+    if (this.peers.has(name)) throw new Error('peer already exists');
+    if (bytesEqual(publicKey, this.publicKey))
+      throw new Error("peer public key is the interface's own key");
+    const secrets = peerSecrets(this.identity, publicKey);
+    if (!secrets) throw new Error('peer public key is a low-order point');
+    if (config.presharedKey !== undefined) keyBytes(config.presharedKey, 'preshared key');
+    const endpoint = config.endpoint ? validateEndpoint(config.endpoint) : null;
+    const keepalive = config.persistentKeepalive ?? 0;
+    if (!Number.isInteger(keepalive) || keepalive < 0 || keepalive > 65535) {
+      throw new Error('persistent keepalive must be 0..65535 seconds');
+    }
+    if (!Array.isArray(config.allowedIps)) throw new Error('allowed IPs must be a list');
+    const prefixes = config.allowedIps.map(canonicalPrefix);
+
+    const peer = new Peer(
+      name,
+      publicKey,
+      presharedKeyOrZero(config.presharedKey),
+      secrets.staticStatic,
+      secrets.initiatorHash,
+      endpoint,
+      keepalive * 1000,
+    );
+    this.peers.set(name, peer);
+    for (const prefix of prefixes) this.routes.insert(prefix, peer);
+    // As wg does when persistent keepalive is configured on a running device:
+    // send a keepalive right away, which starts the first handshake.
+    if (keepalive > 0 && endpoint) peer.timers.persistentKeepalive = this.lastNow;
+  }
+
+  removePeer(publicKey: Uint8Array): void {
+    const peer = this.peerByKey(publicKey);
+    this.zeroAndFlushAll(peer);
+    peer.timers.disarmAll();
+    peer.zeroSecrets();
+    this.routes.removeValue(peer);
+    this.peers.delete(peer.name);
+  }
+
+  setPeerEndpoint(publicKey: Uint8Array, endpoint: Endpoint): void {
+    const peer = this.peerByKey(publicKey);
+    peer.endpoint = validateEndpoint(endpoint);
+  }
+
+  private peerByKey(publicKey: Uint8Array): Peer {
+    const peer = this.peers.get(encodeKey(keyBytes(publicKey, 'peer public key')));
+    if (!peer) throw new Error('no such peer');
+    return peer;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  handleTunPacket(packet: Uint8Array, now: number, out: Effect[]): void {
+    this.lastNow = now;
+    try {
+      this.routeOutbound(packet, now, out);
+    } catch {
+      // Defensive: no input may escape as an exception.
+      this.drop('malformed');
+    }
+  }
+
+  handleDatagram(data: Uint8Array, from: Endpoint, now: number, out: Effect[]): void {
+    this.lastNow = now;
+    try {
+      switch (messageType(data)) {
+        case MESSAGE_TRANSPORT:
+          if (data.length < Transport.minSize) return this.drop('malformed');
+          return this.receiveTransport(data, from, now, out);
+        case MESSAGE_INITIATION:
+          if (data.length !== Initiation.size) return this.drop('malformed');
+          return this.receiveInitiation(data, from, now, out);
+        case MESSAGE_RESPONSE:
+          if (data.length !== Response.size) return this.drop('malformed');
+          return this.receiveResponse(data, from, now, out);
+        case MESSAGE_COOKIE_REPLY:
+          if (data.length !== CookieReply.size) return this.drop('malformed');
+          return this.receiveCookieReply(data, now);
+        default:
+          return this.drop('malformed');
+      }
+    } catch {
+      this.drop('malformed');
+    }
+  }
+
+  handleTimers(now: number, out: Effect[]): void {
+    this.lastNow = now;
+    for (const peer of this.peers.values()) {
+      const t = peer.timers;
+      if (t.earliest() > now) continue;
+      if (t.zeroKeyMaterial <= now) {
+        t.zeroKeyMaterial = NEVER;
+        this.zeroAndFlushAll(peer);
+        this.emit(out, { name: 'keys-zeroed', peer: peer.name });
+      }
+      if (t.retransmitHandshake <= now) {
+        t.retransmitHandshake = NEVER;
+        this.expiredRetransmitHandshake(peer, now, out);
+      }
+      if (t.newHandshake <= now) {
+        t.newHandshake = NEVER;
+        this.sendHandshakeInitiation(peer, false, now, out);
+      }
+      if (t.sendKeepalive <= now) {
+        t.sendKeepalive = NEVER;
+        this.sendKeepalive(peer, now, out);
+        if (t.needAnotherKeepalive) {
+          t.needAnotherKeepalive = false;
+          t.sendKeepalive = now + KEEPALIVE_TIMEOUT;
+        }
+      }
+      if (t.persistentKeepalive <= now) {
+        t.persistentKeepalive = NEVER;
+        if (peer.persistentKeepaliveMs > 0) this.sendKeepalive(peer, now, out);
+      }
+    }
+  }
+
+  nextDeadline(): number | null {
+    let earliest = NEVER;
+    for (const peer of this.peers.values()) {
+      const t = peer.timers.earliest();
+      if (t < earliest) earliest = t;
+    }
+    return earliest === NEVER ? null : earliest;
+  }
+
+  stats(): DeviceStats {
+    const peers: PeerStats[] = [];
+    for (const peer of this.peers.values()) {
+      peers.push({
+        publicKey: peer.name,
+        endpoint: peer.endpoint ? { host: peer.endpoint.host, port: peer.endpoint.port } : null,
+        lastHandshake: peer.lastHandshake,
+        rxBytes: peer.rxBytes,
+        txBytes: peer.txBytes,
+        rxPackets: peer.rxPackets,
+        txPackets: peer.txPackets,
+      });
+    }
+    return { peers, drops: { ...this.drops } };
+  }
+
+  /** Random 0..333 ms added to handshake timeouts. */
+  jitter(): number {
+    const b = this.randomBytes(2);
+    return (((b[0] ?? 0) | ((b[1] ?? 0) << 8)) * REKEY_TIMEOUT_JITTER_MAX) >>> 16;
+  }
+
+  // ---------------------------------------------------------------- outbound data
+
+  private routeOutbound(packet: Uint8Array, now: number, out: Effect[]): void {
+    const version = ipVersion(packet);
+    if (version === 0 || packet.length > MAX_CONTENT_SIZE) return this.drop('malformed');
+    const peer =
+      version === 4
+        ? this.routes.lookup(packet, IPV4_DESTINATION_OFFSET, 4)
+        : this.routes.lookup(packet, IPV6_DESTINATION_OFFSET, 16);
+    if (!peer) return this.drop('no-route');
+    if (!peer.endpoint) return this.drop('no-endpoint');
+    const keypair = peer.keypairs.current;
+    if (peer.staged.length === 0 && keypair !== null && this.canSend(keypair, now)) {
+      // Fast path: a live session and nothing queued ahead of this packet.
+      this.transmit(peer, peer.endpoint, keypair, packet, out);
+      this.afterSend(peer, true, now, out);
+      return;
+    }
+    // The caller's buffer may be reused: keep a copy.
+    if (peer.stage(packet.slice())) this.drop('queue-full');
+    this.sendStaged(peer, now, out);
+  }
+
+  private canSend(keypair: Keypair, now: number): boolean {
+    return !keypair.sendExhausted() && now - keypair.created < REJECT_AFTER_TIME;
+  }
+
+  /** wireguard-go's SendStagedPackets. */
+  private sendStaged(peer: Peer, now: number, out: Effect[]): void {
+    if (peer.staged.length === 0) return;
+    const keypair = peer.keypairs.current;
+    const endpoint = peer.endpoint;
+    if (keypair === null || !this.canSend(keypair, now) || endpoint === null) {
+      this.sendHandshakeInitiation(peer, false, now, out);
+      return;
+    }
+    let sentData = false;
+    let sentAny = false;
+    while (peer.staged.length > 0) {
+      if (keypair.sendExhausted()) break;
+      const packet = peer.staged.shift()!;
+      this.transmit(peer, endpoint, keypair, packet, out);
+      sentAny = true;
+      if (packet.length > 0) sentData = true;
+    }
+    if (sentAny) this.afterSend(peer, sentData, now, out);
+    // Counter ran out mid-queue: what is left waits for the new session.
+    if (peer.staged.length > 0) this.sendHandshakeInitiation(peer, false, now, out);
+  }
+
+  private transmit(
+    peer: Peer,
+    endpoint: Endpoint,
+    keypair: Keypair,
+    packet: Uint8Array,
+    out: Effect[],
+  ): void {
+    const data = sealTransport(
+      keypair.sendKey,
+      keypair.remoteIndex,
+      keypair.sendCounterHi,
+      keypair.sendCounterLo,
+      packet,
+      paddedLength(packet.length, this.mtu),
+    );
+    keypair.advanceSendCounter();
+    peer.txBytes += data.length;
+    peer.txPackets++;
+    out.push({ type: 'udp', to: endpoint, data });
+  }
+
+  /** Timer bookkeeping after transport packets went out (wireguard-go's sequential sender). */
+  private afterSend(peer: Peer, sentData: boolean, now: number, out: Effect[]): void {
+    const t = peer.timers;
+    t.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveMs);
+    t.anyAuthenticatedPacketSent();
+    if (sentData) t.dataSent(now, this);
+    this.keepKeyFreshSending(peer, now, out);
+  }
+
+  private sendKeepalive(peer: Peer, now: number, out: Effect[]): void {
+    if (!peer.endpoint) return;
+    if (peer.staged.length === 0) peer.stage(EMPTY_PACKET);
+    this.sendStaged(peer, now, out);
+  }
+
+  /** Rekey when sending on a keypair past REKEY_AFTER_MESSAGES, or one we initiated past REKEY_AFTER_TIME. */
+  private keepKeyFreshSending(peer: Peer, now: number, out: Effect[]): void {
+    const keypair = peer.keypairs.current;
+    if (!keypair) return;
+    if (
+      keypair.sendPastRekeyLimit() ||
+      (keypair.isInitiator && now - keypair.created > REKEY_AFTER_TIME)
+    ) {
+      this.sendHandshakeInitiation(peer, false, now, out);
+    }
+  }
+
+  /**
+   * Rekey once when receiving on a keypair we initiated that is about to
+   * expire, so the session survives even if we only ever receive.
+   */
+  private keepKeyFreshReceiving(peer: Peer, now: number, out: Effect[]): void {
+    const t = peer.timers;
+    if (t.sentLastMinuteHandshake) return;
+    const keypair = peer.keypairs.current;
+    if (
+      keypair &&
+      keypair.isInitiator &&
+      now - keypair.created > REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT
+    ) {
+      t.sentLastMinuteHandshake = true;
+      this.sendHandshakeInitiation(peer, false, now, out);
+    }
+  }
+
+  // ---------------------------------------------------------------- handshake
+
+  private sendHandshakeInitiation(peer: Peer, isRetry: boolean, now: number, out: Effect[]): void {
+    const t = peer.timers;
+    if (!isRetry) t.handshakeAttempts = 0;
+    const hs = peer.handshake;
+    if (hs.lastSentHandshake !== null && now - hs.lastSentHandshake < REKEY_TIMEOUT) return;
+    const endpoint = peer.endpoint;
+    if (!endpoint) return;
+    hs.lastSentHandshake = now;
+
+    this.releaseHandshakeIndex(peer);
+    const index = this.allocateIndex(peer);
+    const ephemeral = generatePrivateKey(this.randomBytes);
+    const message = createInitiation(this.identity, peer, index, ephemeral, this.nextTimestamp());
+    ephemeral.fill(0);
+    if (!message) {
+      // Only a low-order peer key gets here, and addPeer refuses those.
+      this.indices.delete(index);
+      peer.handshake.clear();
+      return;
+    }
+    peer.cookies.addMacs(message, now);
+    t.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveMs);
+    t.anyAuthenticatedPacketSent();
+    this.sendHandshakeMessage(peer, endpoint, message, out);
+    t.handshakeInitiated(now, this);
+    this.emit(out, {
+      name: 'handshake-initiated',
+      peer: peer.name,
+      attempt: t.handshakeAttempts + 1,
+    });
+  }
+
+  private expiredRetransmitHandshake(peer: Peer, now: number, out: Effect[]): void {
+    const t = peer.timers;
+    if (t.handshakeAttempts > MAX_TIMER_HANDSHAKES) {
+      t.sendKeepalive = NEVER;
+      // Without a session for REKEY_ATTEMPT_TIME, queued packets are stale.
+      peer.staged = [];
+      // Destroy whatever is left of partial exchanges eventually.
+      if (t.zeroKeyMaterial === NEVER) t.zeroKeyMaterial = now + 3 * REJECT_AFTER_TIME;
+      this.emit(out, { name: 'handshake-gave-up', peer: peer.name });
+      return;
+    }
+    t.handshakeAttempts++;
+    this.sendHandshakeInitiation(peer, true, now, out);
+  }
+
+  /** Checks mac1 and, under load, mac2 and the per-source rate; answers with a cookie when needed. */
+  private admitHandshake(data: Uint8Array, from: Endpoint, now: number, out: Effect[]): boolean {
+    const underLoad = this.load.record(now);
+    if (!this.cookieChecker.checkMac1(data)) {
+      this.drop('bad-mac');
+      return false;
+    }
+    if (!underLoad) return true;
+    const source = endpointBytes(from.host, from.port);
+    if (!this.cookieChecker.checkMac2(data, source, now)) {
+      const reply = this.cookieChecker.createReply(
+        data,
+        readU32(data, Initiation.sender),
+        source,
+        now,
+        this.randomBytes,
+      );
+      out.push({ type: 'udp', to: { host: from.host, port: from.port }, data: reply });
+      this.drop('cookie-required');
+      return false;
+    }
+    if (!this.ratelimiter.allow(from.host, now)) {
+      this.drop('handshake-rejected');
+      return false;
+    }
+    return true;
+  }
+
+  private receiveInitiation(data: Uint8Array, from: Endpoint, now: number, out: Effect[]): void {
+    if (!this.admitHandshake(data, from, now, out)) return;
+    const opened = openInitiation(this.identity, data);
+    if (opened === 'decrypt') return this.drop('decrypt');
+    if (opened === 'rejected') return this.drop('handshake-rejected');
+    const peer = this.peers.get(encodeKey(opened.remoteStatic));
+    if (!peer) return this.drop('handshake-rejected');
+    const result = consumeInitiation(opened, peer, data, now);
+    if (result === 'decrypt') return this.drop('decrypt');
+    if (result !== 'ok') return this.drop('handshake-rejected');
+
+    this.countReceived(peer, data.length);
+    peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveMs);
+    peer.timers.anyAuthenticatedPacketReceived();
+    this.setEndpointFromPacket(peer, from, out);
+    this.sendHandshakeResponse(peer, now, out);
+  }
+
+  private sendHandshakeResponse(peer: Peer, now: number, out: Effect[]): void {
+    const endpoint = peer.endpoint;
+    if (!endpoint) return;
+    peer.handshake.lastSentHandshake = now;
+    this.releaseHandshakeIndex(peer);
+    const index = this.allocateIndex(peer);
+    const ephemeral = generatePrivateKey(this.randomBytes);
+    const message = createResponse(peer, index, ephemeral);
+    ephemeral.fill(0);
+    if (!message) {
+      // The initiator's ephemeral was low-order: nothing sensible to answer.
+      this.indices.delete(index);
+      peer.handshake.clear();
+      this.drop('handshake-rejected');
+      return;
+    }
+    peer.cookies.addMacs(message, now);
+    this.beginSymmetricSession(peer, now);
+    const t = peer.timers;
+    t.sessionDerived(now);
+    t.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveMs);
+    t.anyAuthenticatedPacketSent();
+    this.sendHandshakeMessage(peer, endpoint, message, out);
+  }
+
+  private receiveResponse(data: Uint8Array, from: Endpoint, now: number, out: Effect[]): void {
+    if (!this.admitHandshake(data, from, now, out)) return;
+    const receiver = readU32(data, Response.receiver);
+    const entry = this.indices.get(receiver);
+    if (!entry || entry.keypair !== null || entry.peer.handshake.localIndex !== receiver) {
+      return this.drop('unknown-index');
+    }
+    const peer = entry.peer;
+    const result = consumeResponse(this.identity, peer, data);
+    if (result === 'decrypt') return this.drop('decrypt');
+    if (result !== 'ok') return this.drop('handshake-rejected');
+
+    this.countReceived(peer, data.length);
+    this.setEndpointFromPacket(peer, from, out);
+    const t = peer.timers;
+    t.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveMs);
+    t.anyAuthenticatedPacketReceived();
+    this.beginSymmetricSession(peer, now);
+    t.sessionDerived(now);
+    this.handshakeComplete(peer, 'initiator', now, out);
+    // Confirms the session to the responder, carrying staged data if any.
+    this.sendKeepalive(peer, now, out);
+  }
+
+  private receiveCookieReply(data: Uint8Array, now: number): void {
+    const entry = this.indices.get(readU32(data, CookieReply.receiver));
+    if (!entry) return this.drop('unknown-index');
+    if (!entry.peer.cookies.consumeReply(data, now)) return this.drop('decrypt');
+  }
+
+  /** Turns the finished handshake into a keypair and files it (wireguard-go's BeginSymmetricSession). */
+  private beginSymmetricSession(peer: Peer, now: number): void {
+    const keys = deriveTransportKeys(peer.handshake);
+    if (!keys) return;
+    const keypair = new Keypair(keys, now);
+    this.indices.set(keypair.localIndex, { peer, keypair });
+    const retired: Keypair[] = [];
+    peer.keypairs.install(keypair, retired);
+    this.retire(retired);
+  }
+
+  private handshakeComplete(
+    peer: Peer,
+    role: 'initiator' | 'responder',
+    now: number,
+    out: Effect[],
+  ): void {
+    peer.timers.handshakeComplete();
+    peer.lastHandshake = now;
+    this.emit(out, { name: 'handshake-complete', peer: peer.name, role });
+  }
+
+  private sendHandshakeMessage(
+    peer: Peer,
+    endpoint: Endpoint,
+    message: Uint8Array,
+    out: Effect[],
+  ): void {
+    peer.txBytes += message.length;
+    peer.txPackets++;
+    out.push({ type: 'udp', to: endpoint, data: message });
+  }
+
+  // ---------------------------------------------------------------- inbound data
+
+  private receiveTransport(data: Uint8Array, from: Endpoint, now: number, out: Effect[]): void {
+    const entry = this.indices.get(readU32(data, Transport.receiver));
+    if (!entry || entry.keypair === null) return this.drop('unknown-index');
+    const keypair = entry.keypair;
+    const peer = entry.peer;
+    if (now - keypair.created > REJECT_AFTER_TIME) return this.drop('expired');
+    const plaintext = openTransport(keypair.receiveKey, data);
+    if (!plaintext) return this.drop('decrypt');
+    const hi = transportCounterHi(data);
+    const lo = transportCounterLo(data);
+    if (counterExhausted(hi, lo)) return this.drop('expired');
+    if (!keypair.replay.validate(hi, lo)) return this.drop('replay');
+
+    this.setEndpointFromPacket(peer, from, out);
+    const retired: Keypair[] = [];
+    if (peer.keypairs.confirm(keypair, retired)) {
+      this.retire(retired);
+      this.handshakeComplete(peer, 'responder', now, out);
+      this.sendStaged(peer, now, out);
+    }
+    this.keepKeyFreshReceiving(peer, now, out);
+    const t = peer.timers;
+    t.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveMs);
+    t.anyAuthenticatedPacketReceived();
+    this.countReceived(peer, data.length);
+    if (plaintext.length === 0) return; // keepalive
+    t.dataReceived(now);
+
+    const version = ipVersion(plaintext);
+    if (version === 0) return this.drop('malformed');
+    const length = innerLength(plaintext, version);
+    if (length < 0) return this.drop('malformed');
+    const owner =
+      version === 4
+        ? this.routes.lookup(plaintext, IPV4_SOURCE_OFFSET, 4)
+        : this.routes.lookup(plaintext, IPV6_SOURCE_OFFSET, 16);
+    if (owner !== peer) return this.drop('source-not-allowed');
+    out.push({ type: 'tun', packet: plaintext.subarray(0, length) });
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  private setEndpointFromPacket(peer: Peer, from: Endpoint, out: Effect[]): void {
+    const current = peer.endpoint;
+    if (current && current.host === from.host && current.port === from.port) return;
+    peer.endpoint = { host: from.host, port: from.port };
+    this.emit(out, {
+      name: 'endpoint-changed',
+      peer: peer.name,
+      endpoint: { host: from.host, port: from.port },
+    });
+  }
+
+  private countReceived(peer: Peer, bytes: number): void {
+    peer.rxBytes += bytes;
+    peer.rxPackets++;
+  }
+
+  /** A fresh random, non-zero local index not in use. */
+  private allocateIndex(peer: Peer): number {
+    for (;;) {
+      const index = readU32(this.randomBytes(4), 0);
+      if (index !== 0 && !this.indices.has(index)) {
+        this.indices.set(index, { peer, keypair: null });
+        return index;
+      }
+    }
+  }
+
+  private releaseHandshakeIndex(peer: Peer): void {
+    const index = peer.handshake.localIndex;
+    if (index === 0) return;
+    const entry = this.indices.get(index);
+    if (entry && entry.keypair === null) this.indices.delete(index);
+    peer.handshake.localIndex = 0;
+  }
+
+  /** Unindexes and zeroes keypairs that left their slots. */
+  private retire(keypairs: Keypair[]): void {
+    for (const keypair of keypairs) {
+      const entry = this.indices.get(keypair.localIndex);
+      if (entry && entry.keypair === keypair) this.indices.delete(keypair.localIndex);
+      keypair.zero();
+    }
+  }
+
+  /** Drops every key and the handshake in progress, and staged packets (wireguard-go's ZeroAndFlushAll). */
+  private zeroAndFlushAll(peer: Peer): void {
+    const retired: Keypair[] = [];
+    peer.keypairs.clear(retired);
+    this.retire(retired);
+    this.releaseHandshakeIndex(peer);
+    peer.handshake.clear();
+    peer.staged = [];
+  }
+
+  private nextTimestamp(): Uint8Array {
+    let timestamp = tai64n(this.wallClock());
+    if (compareBytes(timestamp, this.lastTimestamp) <= 0)
+      timestamp = tai64nAfter(this.lastTimestamp);
+    this.lastTimestamp = timestamp;
+    return timestamp;
+  }
+
+  private drop(reason: DropReason): void {
+    this.drops[reason]++;
+  }
+
+  private emit(out: Effect[], event: WgEvent): void {
+    out.push({ type: 'event', event });
+  }
+}
