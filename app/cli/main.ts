@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * `slipstream` entry point. Every failure a user can cause ends here as one
+ * short line on stderr and a non-zero exit status, never a stack trace
+ * (set SLIPSTREAM_DEBUG=1 to see one).
+ */
+import { readFileSync } from 'node:fs';
+import { HELP, parseArgs, UsageError } from './args.js';
+import { runUp } from './up.js';
+
+function version(): string {
+  const pkg = JSON.parse(
+    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+  ) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const cmd = parseArgs(argv);
+    switch (cmd.command) {
+      case 'help':
+        process.stdout.write(HELP + '\n');
+        return 0;
+      case 'version':
+        process.stdout.write(`slipstream ${version()}\n`);
+        return 0;
+      case 'up':
+        return await runUp(cmd);
+    }
+  } catch (err) {
+    if (process.env.SLIPSTREAM_DEBUG) console.error(err);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`slipstream: ${message}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+// Exit explicitly: stderr is synchronous for files and pipes on POSIX, and a
+// finished tunnel must not linger because some library left a handle open.
+process.exit(await main(process.argv.slice(2)));

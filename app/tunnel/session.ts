@@ -1,0 +1,216 @@
+/**
+ * Brings a tunnel up from a parsed wg-quick config and takes it down again:
+ * the one orchestration shared by the CLI and (later) the desktop helper.
+ * Every step that changes the system is undone, in reverse, when a later step
+ * fails, so a failed start leaves nothing half-configured.
+ */
+import { lookup } from 'node:dns/promises';
+import { loadAddon } from '../native/addon.js';
+import type { NativeAddon, TunDevice, UdpSocket } from '../native/types.js';
+import type { WgQuickConfig } from '../config/types.js';
+import { ConfigError } from '../config/errors.js';
+import type { Logger } from '../log/logger.js';
+import { platform, type ConfiguredTunnel } from '../platform/index.js';
+import { WireGuardDevice } from './wireguard/device.js';
+import { encodeKey } from './wireguard/keys.js';
+import type { DeviceStats, Endpoint, WgEvent } from './wireguard/types.js';
+import { TunnelEngine, type EngineCounters } from './engine.js';
+
+export interface TunnelOptions {
+  /** Interface name; null lets the kernel choose. */
+  ifname: string | null;
+  addon?: NativeAddon;
+  /** How often to log counters (ms); 0 = never. */
+  statsIntervalMs?: number;
+  onEvent?: (event: WgEvent) => void;
+}
+
+export interface RunningTunnel {
+  readonly ifname: string;
+  readonly listenPort: number;
+  stats(): { device: DeviceStats; engine: EngineCounters };
+  /** Removes everything the tunnel configured. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_MTU = 1420;
+
+/** Resolves host-name endpoints once at start-up, as wg(8) does. */
+async function resolveEndpoints(config: WgQuickConfig): Promise<(Endpoint | undefined)[]> {
+  return Promise.all(
+    config.peers.map(async (peer) => {
+      const ep = peer.endpoint;
+      if (!ep) return undefined;
+      if (ep.isIpLiteral) return { host: ep.host, port: ep.port };
+      try {
+        const { address } = await lookup(ep.host);
+        return { host: address, port: ep.port };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'lookup failed';
+        throw new ConfigError(
+          config.file,
+          ep.line,
+          `cannot resolve Endpoint host "${ep.host}" (${code})`,
+        );
+      }
+    }),
+  );
+}
+
+function explainOpenError(what: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EPERM' || e.code === 'EACCES') {
+    return new Error(`${what}: permission denied (run as root or with CAP_NET_ADMIN)`);
+  }
+  if (e.code === 'EBUSY' || e.code === 'EEXIST') {
+    return new Error(`${what}: the interface name is already in use`);
+  }
+  return new Error(`${what}: ${e.message ?? String(err)}`);
+}
+
+export async function startTunnel(
+  config: WgQuickConfig,
+  options: TunnelOptions,
+  log: Logger,
+): Promise<RunningTunnel> {
+  const addon = options.addon ?? loadAddon();
+  const sys = platform();
+  const wgLog = log.child('wg');
+
+  const cleaned = await sys.recoverStale(addon, options.ifname ?? undefined);
+  for (const item of cleaned) log.info('cleaned up after an earlier run', { ...item });
+
+  const endpoints = await resolveEndpoints(config);
+
+  // Each acquired resource is pushed here so a failure can release them in reverse.
+  const undo: (() => Promise<void> | void)[] = [];
+  const rollback = async (): Promise<void> => {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        log.warn('cleanup step failed', { error: err });
+      }
+    }
+  };
+
+  let tun: TunDevice;
+  let udp: UdpSocket;
+  let configured: ConfiguredTunnel;
+  let engine: TunnelEngine;
+  try {
+    try {
+      tun = addon.openTun(options.ifname ?? '');
+    } catch (err) {
+      throw explainOpenError('cannot create the tunnel interface', err);
+    }
+    undo.push(() => tun.close());
+    const mtu = config.interface.mtu ?? DEFAULT_MTU;
+    configured = await sys.configureTunnel(addon, tun, config, { mtu, log: log.child('system') });
+    undo.push(() => configured.teardown().then(() => undefined));
+    try {
+      udp = addon.openUdp({
+        port: config.interface.listenPort ?? 0,
+        fwmark: configured.socketMark,
+      });
+    } catch (err) {
+      throw explainOpenError('cannot open the UDP socket', err);
+    }
+    undo.push(() => udp.close());
+
+    const device = new WireGuardDevice({
+      privateKey: config.interface.privateKey,
+      now: performance.now(),
+      mtu,
+    });
+    config.peers.forEach((peer, i) => {
+      const endpoint = endpoints[i];
+      device.addPeer({
+        publicKey: peer.publicKey,
+        ...(peer.presharedKey ? { presharedKey: peer.presharedKey } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        allowedIps: peer.allowedIps,
+        ...(peer.persistentKeepalive ? { persistentKeepalive: peer.persistentKeepalive } : {}),
+      });
+    });
+    engine = new TunnelEngine(device, tun, udp, wgLog, (event) => {
+      logEvent(wgLog, event);
+      options.onEvent?.(event);
+    });
+    engine.start();
+    undo.push(() => engine.stop());
+
+    log.info('tunnel up', {
+      interface: tun.name,
+      publicKey: encodeKey(device.publicKey),
+      listenPort: udp.port,
+      mtu,
+      peers: config.peers.length,
+      addresses: config.interface.addresses.map((a) => a.text),
+    });
+
+    let statsTimer: NodeJS.Timeout | null = null;
+    const interval = options.statsIntervalMs ?? 60_000;
+    const stats = () => ({ device: device.stats(), engine: engine.counters });
+    if (interval > 0) {
+      statsTimer = setInterval(() => log.info('counters', summarize(stats())), interval);
+      statsTimer.unref();
+    }
+
+    let stopped: Promise<void> | null = null;
+    return {
+      ifname: tun.name,
+      listenPort: udp.port,
+      stats,
+      stop: () => {
+        stopped ??= (async () => {
+          if (statsTimer) clearInterval(statsTimer);
+          log.info('tunnel going down', { interface: tun.name, ...summarize(stats()) });
+          await rollback();
+          log.info('tunnel down', { interface: tun.name });
+        })();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await rollback();
+    throw err;
+  }
+}
+
+function summarize(s: { device: DeviceStats; engine: EngineCounters }): Record<string, unknown> {
+  const drops = Object.fromEntries(Object.entries(s.device.drops).filter(([, n]) => n > 0));
+  return {
+    peers: s.device.peers.map((p) => ({
+      publicKey: p.publicKey,
+      endpoint: p.endpoint ? `${p.endpoint.host}:${p.endpoint.port}` : null,
+      rxBytes: p.rxBytes,
+      txBytes: p.txBytes,
+    })),
+    drops,
+    ...s.engine,
+  };
+}
+
+function logEvent(log: Logger, event: WgEvent): void {
+  switch (event.name) {
+    case 'handshake-initiated':
+      log.debug('handshake initiated', { peer: event.peer, attempt: event.attempt });
+      break;
+    case 'handshake-complete':
+      log.info('handshake complete', { peer: event.peer, role: event.role });
+      break;
+    case 'handshake-gave-up':
+      log.warn('no handshake response; giving up until there is traffic', { peer: event.peer });
+      break;
+    case 'endpoint-changed':
+      log.info('peer endpoint changed', {
+        peer: event.peer,
+        endpoint: `${event.endpoint.host}:${event.endpoint.port}`,
+      });
+      break;
+    case 'keys-zeroed':
+      log.info('session keys erased after inactivity', { peer: event.peer });
+      break;
+  }
+}
