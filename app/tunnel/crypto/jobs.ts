@@ -1,0 +1,92 @@
+/**
+ * Claiming and running transport crypto jobs of a lane. The same code runs in
+ * crypto workers and, when it has to help or runs without workers, on the main
+ * thread; it never decides anything about the protocol, it only applies
+ * ChaCha20-Poly1305 to bytes the protocol core has already framed.
+ */
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import {
+  COUNT,
+  DATA_BASE,
+  DONE,
+  FAILED,
+  FINISHED,
+  KIND,
+  NEXT,
+  SEAL,
+  STATE,
+  W_COUNTER_HI,
+  W_COUNTER_LO,
+  W_DATA_OFFSET,
+  W_INPUT_LENGTH,
+  W_RESULT,
+  type Lane,
+} from './lane.js';
+
+/** WireGuard transport header: type, receiver index, 64-bit counter. */
+export const HEADER = 16;
+export const TAG = 16;
+
+/**
+ * Runs jobs of `lane` until none is left to claim. Returns true if this call
+ * finished the lane (ran its last job), so the caller can announce it.
+ */
+export function workLane(lane: Lane, nonce: Uint8Array): boolean {
+  const control = lane.control;
+  const count = Atomics.load(control, COUNT);
+  const seal = Atomics.load(control, KIND) === SEAL;
+  let finished = false;
+  for (;;) {
+    const j = Atomics.add(control, NEXT, 1);
+    if (j >= count) break;
+    if (seal) sealJob(lane, j, nonce);
+    else openJob(lane, j, nonce);
+    if (Atomics.add(control, DONE, 1) + 1 === count) finished = true;
+  }
+  if (finished) {
+    Atomics.store(control, STATE, FINISHED);
+    Atomics.notify(control, STATE);
+  }
+  return finished;
+}
+
+function setNonce(nonce: Uint8Array, lo: number, hi: number): void {
+  // 32 zero bits, then the 64-bit little-endian counter.
+  nonce[4] = lo & 0xff;
+  nonce[5] = (lo >>> 8) & 0xff;
+  nonce[6] = (lo >>> 16) & 0xff;
+  nonce[7] = lo >>> 24;
+  nonce[8] = hi & 0xff;
+  nonce[9] = (hi >>> 8) & 0xff;
+  nonce[10] = (hi >>> 16) & 0xff;
+  nonce[11] = hi >>> 24;
+}
+
+/** Slot: header (written by main) | padded plaintext → ciphertext | tag. */
+function sealJob(lane: Lane, j: number, nonce: Uint8Array): void {
+  const w = lane.words;
+  setNonce(nonce, w[lane.word(j, W_COUNTER_LO)]!, w[lane.word(j, W_COUNTER_HI)]!);
+  const at = DATA_BASE + w[lane.word(j, W_DATA_OFFSET)]!;
+  const padded = w[lane.word(j, W_INPUT_LENGTH)]!;
+  const body = lane.bytes.subarray(at + HEADER, at + HEADER + padded + TAG);
+  chacha20poly1305(lane.key(j), nonce).encrypt(body.subarray(0, padded), body);
+  w[lane.word(j, W_RESULT)] = HEADER + padded + TAG;
+}
+
+/** Slot: a whole transport message; the plaintext replaces its ciphertext. */
+function openJob(lane: Lane, j: number, nonce: Uint8Array): void {
+  const w = lane.words;
+  const at = DATA_BASE + w[lane.word(j, W_DATA_OFFSET)]!;
+  const length = w[lane.word(j, W_INPUT_LENGTH)]!;
+  const b = lane.bytes;
+  nonce.fill(0, 0, 4);
+  nonce.set(b.subarray(at + 8, at + HEADER), 4);
+  const body = b.subarray(at + HEADER, at + length);
+  try {
+    chacha20poly1305(lane.key(j), nonce).decrypt(body, body.subarray(0, length - HEADER - TAG));
+    w[lane.word(j, W_RESULT)] = length - HEADER - TAG;
+  } catch {
+    // Forged or corrupted: the core counts it when it sees FAILED.
+    w[lane.word(j, W_RESULT)] = FAILED;
+  }
+}

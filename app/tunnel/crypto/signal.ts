@@ -1,0 +1,12 @@
+/** The pool's wake-up word shared with its workers, and what a worker is started with. */
+
+/** Int32 index: bumped by the main thread on every submission. */
+export const SIGNAL_SEQUENCE = 0;
+/** Int32 index: non-zero asks workers to exit. */
+export const SIGNAL_STOP = 1;
+export const SIGNAL_BYTES = 8;
+
+export interface WorkerInit {
+  lanes: SharedArrayBuffer[];
+  signal: SharedArrayBuffer;
+}
