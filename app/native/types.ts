@@ -45,6 +45,14 @@ export interface TunDevice {
   start(onPackets: (batch: PacketBatch) => void): void;
   /** Write one IP packet. Returns 0 or a positive errno (packet dropped; never throws for I/O). */
   write(packet: Uint8Array): number;
+  /**
+   * Write `count` packets, packet i at data[offsets[i] .. offsets[i] + lengths[i]),
+   * in one call across the JS/native boundary. Returns how many were written;
+   * failures are counted in stats(), never thrown.
+   */
+  writeBatch(data: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
+  /** Syscall and packet counters since open. */
+  stats(): TunStats;
   /** Stop reading, close the fd (the kernel removes the non-persistent device). Idempotent. */
   close(): void;
 }
@@ -57,7 +65,47 @@ export interface UdpSocket {
   start(onDatagrams: (batch: DatagramBatch) => void): void;
   /** Send one datagram. Returns 0 or a positive errno (never throws for I/O). */
   send(data: Uint8Array, addr: IpBytes, port: number): number;
+  /**
+   * Send the datagrams laid out back to back in `data`, each `segmentSize` bytes
+   * except the last (which may be shorter), to one destination: one sendmsg with
+   * UDP_SEGMENT (GSO) while `gso` is true, else one sendmmsg. If the kernel
+   * refuses GSO, the socket falls back for good (`gso` turns false,
+   * `gsoFallbacks` counts it) and the same data is re-sent without it.
+   * Returns 0 or a positive errno (never throws for I/O).
+   */
+  sendSegments(data: Uint8Array, segmentSize: number, addr: IpBytes, port: number): number;
+  /** Whether sends currently use UDP GSO. */
+  readonly gso: boolean;
+  /** Times the kernel refused GSO and the socket fell back (0 or 1). */
+  readonly gsoFallbacks: number;
+  /** Turn GSO off (e.g. `--no-gso`) or back on where the kernel allows it. */
+  setGso(enabled: boolean): void;
+  /** Syscall and datagram counters since open. */
+  stats(): UdpStats;
   close(): void;
+}
+
+export interface TunStats {
+  readSyscalls: number;
+  packetsRead: number;
+  writeSyscalls: number;
+  packetsWritten: number;
+  writeErrors: number;
+}
+
+export interface UdpStats {
+  /** sendmsg/sendmmsg/sendto calls made. */
+  sendSyscalls: number;
+  datagramsSent: number;
+  /** sendmsg calls that carried UDP_SEGMENT, and the segments they carried. */
+  gsoSends: number;
+  segmentsSent: number;
+  recvSyscalls: number;
+  datagramsReceived: number;
+  /** Received buffers the kernel had coalesced (GRO) from more than one datagram. */
+  groCoalesced: number;
+  gsoFallbacks: number;
+  sendErrors: number;
 }
 
 export interface UdpOptions {

@@ -18,10 +18,12 @@ bool BatchChannel::Open(Napi::Env env, Kind kind, Napi::Function callback,
   // external ArrayBuffers, and a V8 backing store does not move.
   auto arena = Napi::Buffer<uint8_t>::New(env, kArenaSize);
   if (env.IsExceptionPending()) return false;
-  auto offsets = Napi::Uint32Array::New(env, kBatchCapacity);
-  auto lengths = Napi::Uint32Array::New(env, kBatchCapacity);
+  // Packets: one per slot. Datagrams: one entry per datagram, several per
+  // slot when GRO coalesced them, so the receiver writes the offsets.
+  const size_t entries = kind == Kind::kDatagrams ? kDatagramEntries : kBatchCapacity;
+  auto offsets = Napi::Uint32Array::New(env, entries);
+  auto lengths = Napi::Uint32Array::New(env, entries);
   if (env.IsExceptionPending()) return false;
-  // Slot i always starts at i * kSlotSize, so offsets never change.
   for (size_t i = 0; i < kBatchCapacity; ++i) {
     offsets[i] = static_cast<uint32_t>(i * kSlotSize);
   }
@@ -35,12 +37,13 @@ bool BatchChannel::Open(Napi::Env env, Kind kind, Napi::Function callback,
   });
   slots_ = DatagramSlots{};
   slots_.arena = arena.Data();
+  slots_.offsets = offsets.Data();
   slots_.lengths = lengths.Data();
 
   if (kind == Kind::kDatagrams) {
-    auto ports = Napi::Uint16Array::New(env, kBatchCapacity);
-    auto families = Napi::Uint8Array::New(env, kBatchCapacity);
-    auto addrs = Napi::Uint8Array::New(env, kBatchCapacity * 16);
+    auto ports = Napi::Uint16Array::New(env, kDatagramEntries);
+    auto families = Napi::Uint8Array::New(env, kDatagramEntries);
+    auto addrs = Napi::Uint8Array::New(env, kDatagramEntries * 16);
     if (env.IsExceptionPending()) return false;
     batch.DefineProperties({
         Napi::PropertyDescriptor::Value("ports", ports, kReadOnly),

@@ -32,6 +32,11 @@ constexpr NativeHandle kInvalidHandle = -1;
 constexpr size_t kBatchCapacity = 64;
 constexpr size_t kSlotSize = 65535;
 constexpr size_t kArenaSize = kBatchCapacity * kSlotSize;
+// With UDP GRO one received buffer holds up to 64 datagrams of one sender
+// (UDP_MAX_SEGMENTS); a datagram batch has an entry per datagram, so its
+// descriptor arrays are this long while the buffers stay kBatchCapacity.
+constexpr size_t kMaxSegments = 64;
+constexpr size_t kDatagramEntries = kBatchCapacity * kMaxSegments;
 
 // Interface names are at most 15 bytes (IFNAMSIZ - 1 on Linux).
 constexpr size_t kMaxInterfaceName = 15;
@@ -64,6 +69,29 @@ int TunReadBatch(NativeHandle handle, uint8_t* arena, uint32_t* lengths, size_t 
 int TunWrite(NativeHandle handle, const uint8_t* packet, size_t length);
 void TunClose(NativeHandle handle);
 
+// Cumulative counters of one TUN device or UDP socket set, for benchmarks and
+// logs: syscalls are counted where they are made, so they can be checked
+// against strace.
+struct TunCounters {
+  uint64_t read_syscalls = 0;
+  uint64_t packets_read = 0;
+  uint64_t write_syscalls = 0;
+  uint64_t packets_written = 0;
+  uint64_t write_errors = 0;
+};
+
+struct UdpCounters {
+  uint64_t send_syscalls = 0;
+  uint64_t datagrams_sent = 0;
+  uint64_t gso_sends = 0;
+  uint64_t segments_sent = 0;
+  uint64_t recv_syscalls = 0;
+  uint64_t datagrams_received = 0;
+  uint64_t gro_coalesced = 0;
+  uint64_t gso_fallbacks = 0;
+  uint64_t send_errors = 0;
+};
+
 // ---- UDP -------------------------------------------------------------------
 
 struct UdpInfo {
@@ -81,10 +109,30 @@ int UdpSend(const UdpInfo& sockets, const uint8_t* data, size_t length, const Ip
             uint16_t port);
 void UdpClose(NativeHandle handle);
 
-// Where a batched receive puts its results (all arrays hold kBatchCapacity
-// entries; addrs holds 16 bytes per entry, IPv4 in the first 4).
+// Whether the kernel offers UDP GSO (UDP_SEGMENT) and GRO (UDP_GRO) on these
+// sockets; GRO is switched on here when available.
+struct UdpOffloads {
+  bool gso = false;
+  bool gro = false;
+};
+UdpOffloads UdpEnableOffloads(const UdpInfo& sockets);
+
+// Send the datagrams laid out back to back in data[0, length), each
+// segment_size bytes but the last, to one destination. While *gso is true,
+// with one sendmsg + UDP_SEGMENT per at most kMaxSegments datagrams; if the
+// kernel refuses GSO, *gso becomes false (counted in gso_fallbacks) and the
+// rest goes out with sendmmsg, as it does whenever *gso is false.
+int UdpSendSegments(const UdpInfo& sockets, const uint8_t* data, size_t length,
+                    size_t segment_size, const IpAddress& to, uint16_t port, bool* gso,
+                    UdpCounters* counters);
+
+// Where a batched receive puts its results. Buffers: kBatchCapacity slots of
+// kSlotSize in the arena. Entries (offsets, lengths, ports, families, addrs
+// with 16 bytes each, IPv4 in the first 4): up to kDatagramEntries, one per
+// datagram even when GRO coalesced several into one buffer.
 struct DatagramSlots {
   uint8_t* arena = nullptr;
+  uint32_t* offsets = nullptr;
   uint32_t* lengths = nullptr;
   uint16_t* ports = nullptr;
   uint8_t* families = nullptr;
@@ -97,8 +145,10 @@ class DatagramReceiver {
  public:
   static std::unique_ptr<DatagramReceiver> Create(const DatagramSlots& slots);
   virtual ~DatagramReceiver() = default;
-  // Receive up to `max` datagrams from one socket; *count is always set.
-  virtual int Receive(NativeHandle handle, size_t max, size_t* count) = 0;
+  // Receive up to `max` buffers from one socket (one recvmmsg); *buffers and
+  // *entries (datagrams after splitting GRO buffers) are always set.
+  virtual int Receive(NativeHandle handle, size_t max, size_t* buffers, size_t* entries,
+                      UdpCounters* counters) = 0;
 };
 
 // ---- network configuration ---------------------------------------------------

@@ -1,5 +1,8 @@
 #include "tun_device.h"
 
+#include <algorithm>
+#include <string>
+
 #include "addon_data.h"
 #include "args.h"
 #include "js_errors.h"
@@ -19,6 +22,9 @@ Napi::Function TunDevice::DefineClass(Napi::Env env) {
                                             {
                                                 InstanceMethod<&TunDevice::Start>("start"),
                                                 InstanceMethod<&TunDevice::Write>("write"),
+                                                InstanceMethod<&TunDevice::WriteBatch>(
+                                                    "writeBatch"),
+                                                InstanceMethod<&TunDevice::Stats>("stats"),
                                                 InstanceMethod<&TunDevice::Close>("close"),
                                             });
 }
@@ -98,8 +104,77 @@ Napi::Value TunDevice::Write(const Napi::CallbackInfo& info) {
   if (!ReadBytes(env, info[0], "TunDevice.write: packet", &packet, &length)) {
     return env.Undefined();
   }
-  const int err = handles_.closed() ? EBADF : TunWrite(handles_.handle(0), packet, length);
+  if (handles_.closed()) return Napi::Number::New(env, EBADF);
+  ++counters_.write_syscalls;
+  const int err = TunWrite(handles_.handle(0), packet, length);
+  if (err == 0) {
+    ++counters_.packets_written;
+  } else {
+    ++counters_.write_errors;
+  }
   return Napi::Number::New(env, err);
+}
+
+Napi::Value TunDevice::WriteBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+  uint32_t count = 0;
+  if (!ReadBytes(env, info[0], "TunDevice.writeBatch: data", &data, &length)) {
+    return env.Undefined();
+  }
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() !=
+                                     napi_uint32_array) {
+    ThrowTypeError(env, "TunDevice.writeBatch: offsets must be a Uint32Array");
+    return env.Undefined();
+  }
+  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() !=
+                                     napi_uint32_array) {
+    ThrowTypeError(env, "TunDevice.writeBatch: lengths must be a Uint32Array");
+    return env.Undefined();
+  }
+  Napi::Uint32Array offsets = info[1].As<Napi::Uint32Array>();
+  Napi::Uint32Array lengths = info[2].As<Napi::Uint32Array>();
+  const size_t max = std::min(offsets.ElementLength(), lengths.ElementLength());
+  if (!ReadUint32(env, info[3], "TunDevice.writeBatch: count", 0,
+                  static_cast<uint32_t>(std::min<size_t>(max, 0xffffffffu)), &count)) {
+    return env.Undefined();
+  }
+  // Check every range before writing anything: a bad batch is refused whole.
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint64_t end = static_cast<uint64_t>(offsets[i]) + lengths[i];
+    if (end > length) {
+      ThrowRangeError(env, "TunDevice.writeBatch: packet " + std::to_string(i) +
+                               " lies outside data");
+      return env.Undefined();
+    }
+  }
+  if (handles_.closed()) return Napi::Number::New(env, 0);
+  uint32_t written = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    ++counters_.write_syscalls;
+    if (TunWrite(handles_.handle(0), data + offsets[i], lengths[i]) == 0) {
+      ++written;
+    } else {
+      ++counters_.write_errors;
+    }
+  }
+  counters_.packets_written += written;
+  return Napi::Number::New(env, written);
+}
+
+Napi::Value TunDevice::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  const auto set = [&](const char* key, uint64_t v) {
+    o.Set(key, Napi::Number::New(env, static_cast<double>(v)));
+  };
+  set("readSyscalls", counters_.read_syscalls);
+  set("packetsRead", counters_.packets_read);
+  set("writeSyscalls", counters_.write_syscalls);
+  set("packetsWritten", counters_.packets_written);
+  set("writeErrors", counters_.write_errors);
+  return o;
 }
 
 Napi::Value TunDevice::Close(const Napi::CallbackInfo& info) {
@@ -129,6 +204,9 @@ void TunDevice::OnReadable(void* self, size_t /*index*/) {
     size_t count = 0;
     const int err = TunReadBatch(device->handles_.handle(0), slots.arena, slots.lengths,
                                  kBatchCapacity, &count);
+    // Every packet took a read(); so did the one that found the queue empty.
+    device->counters_.read_syscalls += count + (err != 0 ? 1 : 0);
+    device->counters_.packets_read += count;
     if (count > 0 && !device->channel_.Deliver(count)) return;
     if (err != 0 || count < kBatchCapacity) return;
   }

@@ -23,6 +23,8 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
  private:
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
+  Napi::Value WriteBatch(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   void Shutdown();
   static void OnReadable(void* self, size_t index);
@@ -30,6 +32,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   HandleSet handles_;
   BatchChannel channel_;
   bool referenced_ = false;
+  TunCounters counters_;
 };
 
 }  // namespace slipstream

@@ -17,6 +17,13 @@ Napi::Function UdpSocket::DefineClass(Napi::Env env) {
                                             {
                                                 InstanceMethod<&UdpSocket::Start>("start"),
                                                 InstanceMethod<&UdpSocket::Send>("send"),
+                                                InstanceMethod<&UdpSocket::SendSegments>(
+                                                    "sendSegments"),
+                                                InstanceMethod<&UdpSocket::SetGso>("setGso"),
+                                                InstanceMethod<&UdpSocket::Stats>("stats"),
+                                                InstanceAccessor<&UdpSocket::GetGso>("gso"),
+                                                InstanceAccessor<&UdpSocket::GetGsoFallbacks>(
+                                                    "gsoFallbacks"),
                                                 InstanceMethod<&UdpSocket::Close>("close"),
                                             });
 }
@@ -67,6 +74,9 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info)
     ThrowSystemError(env, "openUdp", err);
     return;
   }
+  const UdpOffloads offloads = UdpEnableOffloads(Sockets());
+  gso_available_ = offloads.gso;
+  gso_ = offloads.gso;
   Value().DefineProperties({
       Napi::PropertyDescriptor::Value("port", Napi::Number::New(env, sockets->port),
                                       napi_enumerable),
@@ -106,6 +116,13 @@ Napi::Value UdpSocket::Start(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+UdpInfo UdpSocket::Sockets() const {
+  UdpInfo sockets;
+  sockets.v4 = handles_.handle(0);
+  sockets.v6 = handles_.handle(1);
+  return sockets;
+}
+
 Napi::Value UdpSocket::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint8_t* data = nullptr;
@@ -118,11 +135,73 @@ Napi::Value UdpSocket::Send(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   if (handles_.closed()) return Napi::Number::New(env, EBADF);
-  UdpInfo sockets;
-  sockets.v4 = handles_.handle(0);
-  sockets.v6 = handles_.handle(1);
-  const int err = UdpSend(sockets, data, length, to, static_cast<uint16_t>(port));
+  ++counters_.send_syscalls;
+  const int err = UdpSend(Sockets(), data, length, to, static_cast<uint16_t>(port));
+  if (err == 0) {
+    ++counters_.datagrams_sent;
+  } else {
+    ++counters_.send_errors;
+  }
   return Napi::Number::New(env, err);
+}
+
+Napi::Value UdpSocket::SendSegments(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+  uint32_t segment = 0;
+  IpAddress to;
+  uint32_t port = 0;
+  if (!ReadBytes(env, info[0], "UdpSocket.sendSegments: data", &data, &length) ||
+      !ReadUint32(env, info[1], "UdpSocket.sendSegments: segmentSize", 1, 65535, &segment) ||
+      !ReadIpBytes(env, info[2], "UdpSocket.sendSegments: addr", &to) ||
+      !ReadUint32(env, info[3], "UdpSocket.sendSegments: port", 1, 65535, &port)) {
+    return env.Undefined();
+  }
+  if (length == 0) {
+    ThrowRangeError(env, "UdpSocket.sendSegments: data is empty");
+    return env.Undefined();
+  }
+  if (handles_.closed()) return Napi::Number::New(env, EBADF);
+  const bool had_gso = gso_;
+  const int err = UdpSendSegments(Sockets(), data, length, segment, to,
+                                  static_cast<uint16_t>(port), &gso_, &counters_);
+  if (had_gso && !gso_) refused_ = true;
+  return Napi::Number::New(env, err);
+}
+
+Napi::Value UdpSocket::SetGso(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool enabled = false;
+  if (!ReadBoolean(env, info[0], "UdpSocket.setGso: enabled", &enabled)) return env.Undefined();
+  gso_ = enabled && gso_available_ && !refused_;
+  return env.Undefined();
+}
+
+Napi::Value UdpSocket::GetGso(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), gso_);
+}
+
+Napi::Value UdpSocket::GetGsoFallbacks(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(counters_.gso_fallbacks));
+}
+
+Napi::Value UdpSocket::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  const auto set = [&](const char* key, uint64_t v) {
+    o.Set(key, Napi::Number::New(env, static_cast<double>(v)));
+  };
+  set("sendSyscalls", counters_.send_syscalls);
+  set("datagramsSent", counters_.datagrams_sent);
+  set("gsoSends", counters_.gso_sends);
+  set("segmentsSent", counters_.segments_sent);
+  set("recvSyscalls", counters_.recv_syscalls);
+  set("datagramsReceived", counters_.datagrams_received);
+  set("groCoalesced", counters_.gro_coalesced);
+  set("gsoFallbacks", counters_.gso_fallbacks);
+  set("sendErrors", counters_.send_errors);
+  return o;
 }
 
 Napi::Value UdpSocket::Close(const Napi::CallbackInfo& info) {
@@ -149,11 +228,12 @@ void UdpSocket::OnReadable(void* self, size_t index) {
   Napi::Object keep_alive = socket->Value();
   for (int round = 0; round < kBatchesPerWakeup; ++round) {
     if (socket->handles_.closed() || !socket->channel_.is_open()) break;
-    size_t count = 0;
+    size_t buffers = 0;
+    size_t entries = 0;
     const int err = socket->receiver_->Receive(socket->handles_.handle(index), kBatchCapacity,
-                                               &count);
-    if (count > 0 && !socket->channel_.Deliver(count)) break;
-    if (err != 0 || count < kBatchCapacity) break;
+                                               &buffers, &entries, &socket->counters_);
+    if (entries > 0 && !socket->channel_.Deliver(entries)) break;
+    if (err != 0 || buffers < kBatchCapacity) break;
   }
   (void)keep_alive;
 }

@@ -25,6 +25,12 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
  private:
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value SendSegments(const Napi::CallbackInfo& info);
+  Napi::Value SetGso(const Napi::CallbackInfo& info);
+  Napi::Value GetGso(const Napi::CallbackInfo& info);
+  Napi::Value GetGsoFallbacks(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  UdpInfo Sockets() const;
   Napi::Value Close(const Napi::CallbackInfo& info);
   void Shutdown();
   static void OnReadable(void* self, size_t index);
@@ -33,6 +39,13 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   BatchChannel channel_;
   std::unique_ptr<DatagramReceiver> receiver_;
   bool referenced_ = false;
+  UdpCounters counters_;
+  // gso_available_: the kernel has UDP_SEGMENT; gso_: sends use it now (off
+  // after a refusal or setGso(false)); refused_: a refusal happened, so
+  // setGso(true) cannot bring it back.
+  bool gso_available_ = false;
+  bool gso_ = false;
+  bool refused_ = false;
 };
 
 }  // namespace slipstream

@@ -1,16 +1,31 @@
-// UDP sockets: an IPv4 and an IPv6-only socket sharing one port, batched
-// receive with recvmmsg.
+// UDP sockets: an IPv4 and an IPv6-only socket sharing one port; batched
+// receive with recvmmsg (split back into datagrams when GRO coalesced them),
+// batched send with UDP GSO (one sendmsg per run) or sendmmsg.
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <cstring>
 
 #include "../platform.h"
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
 namespace slipstream {
 namespace {
+
+// The largest UDP payload one IPv4 datagram (and so one GSO super-datagram)
+// can carry.
+constexpr size_t kMaxSuperDatagram = 65507;
 
 // Large buffers absorb bursts between event-loop turns. The *FORCE variants
 // exceed net.core.[rw]mem_max but need CAP_NET_ADMIN, so fall back quietly.
@@ -105,57 +120,191 @@ class LinuxDatagramReceiver final : public DatagramReceiver {
     }
   }
 
-  int Receive(NativeHandle handle, size_t max, size_t* count) override {
+  int Receive(NativeHandle handle, size_t max, size_t* buffers, size_t* entries,
+              UdpCounters* counters) override {
     if (max > kBatchCapacity) max = kBatchCapacity;
-    // The kernel overwrites msg_namelen/msg_flags, so reset them per call.
+    // The kernel overwrites msg_namelen/msg_controllen/msg_flags: reset per call.
     for (size_t i = 0; i < max; ++i) {
       msghdr& h = messages_[i].msg_hdr;
       h.msg_name = &peers_[i];
       h.msg_namelen = sizeof peers_[i];
       h.msg_iov = &iov_[i];
       h.msg_iovlen = 1;
-      h.msg_control = nullptr;
-      h.msg_controllen = 0;
+      h.msg_control = control_[i];
+      h.msg_controllen = sizeof control_[i];
       h.msg_flags = 0;
       messages_[i].msg_len = 0;
     }
     int got;
     do {
       got = recvmmsg(handle, messages_, static_cast<unsigned int>(max), MSG_DONTWAIT, nullptr);
+      ++counters->recv_syscalls;
     } while (got < 0 && errno == EINTR);
-    if (got < 0) {
-      *count = 0;
-      return errno == EWOULDBLOCK ? EAGAIN : errno;
-    }
+    *buffers = 0;
+    *entries = 0;
+    if (got < 0) return errno == EWOULDBLOCK ? EAGAIN : errno;
     const size_t n = static_cast<size_t>(got);
+    size_t e = 0;
     for (size_t i = 0; i < n; ++i) {
-      slots_.lengths[i] = messages_[i].msg_len;
-      uint8_t* addr = slots_.addrs + i * 16;
-      std::memset(addr, 0, 16);
-      const sockaddr_storage& peer = peers_[i];
-      if (peer.ss_family == AF_INET) {
-        const auto* v4 = reinterpret_cast<const sockaddr_in*>(&peer);
-        std::memcpy(addr, &v4->sin_addr, 4);
-        slots_.ports[i] = ntohs(v4->sin_port);
-        slots_.families[i] = 4;
-      } else {
-        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&peer);
-        std::memcpy(addr, &v6->sin6_addr, 16);
-        slots_.ports[i] = ntohs(v6->sin6_port);
-        slots_.families[i] = 6;
-      }
+      const size_t length = messages_[i].msg_len;
+      size_t segment = GroSegmentSize(messages_[i].msg_hdr);
+      if (segment == 0 || segment >= length) segment = length;
+      if (length > segment) ++counters->gro_coalesced;
+      const uint32_t base = static_cast<uint32_t>(i * kSlotSize);
+      // A zero-length datagram is still a datagram (one entry).
+      size_t at = 0;
+      do {
+        const size_t part = std::min(segment, length - at);
+        slots_.offsets[e] = base + static_cast<uint32_t>(at);
+        slots_.lengths[e] = static_cast<uint32_t>(part);
+        WritePeer(peers_[i], e);
+        ++e;
+        at += part;
+      } while (at < length);
     }
-    *count = n;
+    counters->datagrams_received += e;
+    *buffers = n;
+    *entries = e;
     // Fewer than asked means the queue is drained.
     return n < max ? EAGAIN : 0;
   }
 
  private:
+  static size_t GroSegmentSize(const msghdr& h) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr;
+         c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+      if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+          c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+        int size = 0;
+        std::memcpy(&size, CMSG_DATA(c), sizeof size);
+        return size > 0 ? static_cast<size_t>(size) : 0;
+      }
+    }
+    return 0;
+  }
+
+  void WritePeer(const sockaddr_storage& peer, size_t e) {
+    uint8_t* addr = slots_.addrs + e * 16;
+    std::memset(addr, 0, 16);
+    if (peer.ss_family == AF_INET) {
+      const auto* v4 = reinterpret_cast<const sockaddr_in*>(&peer);
+      std::memcpy(addr, &v4->sin_addr, 4);
+      slots_.ports[e] = ntohs(v4->sin_port);
+      slots_.families[e] = 4;
+    } else {
+      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&peer);
+      std::memcpy(addr, &v6->sin6_addr, 16);
+      slots_.ports[e] = ntohs(v6->sin6_port);
+      slots_.families[e] = 6;
+    }
+  }
+
   DatagramSlots slots_;
   mmsghdr messages_[kBatchCapacity];
   iovec iov_[kBatchCapacity];
   sockaddr_storage peers_[kBatchCapacity];
+  // Room for the UDP_GRO segment size (and anything else the kernel adds).
+  alignas(cmsghdr) char control_[kBatchCapacity][64];
 };
+
+// The socket and address for a destination: IPv4 (and IPv4-mapped) on the
+// IPv4 socket, the rest on the IPv6 socket.
+struct Destination {
+  int fd = -1;
+  sockaddr_storage addr;
+  socklen_t length = 0;
+};
+
+int Resolve(const UdpInfo& sockets, const IpAddress& to, uint16_t port, Destination* out) {
+  std::memset(&out->addr, 0, sizeof out->addr);
+  if (to.family == 4 || (to.family == 6 && IsV4Mapped(to.bytes))) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&out->addr);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    std::memcpy(&a->sin_addr, to.family == 4 ? to.bytes : to.bytes + 12, 4);
+    out->fd = sockets.v4;
+    out->length = sizeof *a;
+    return 0;
+  }
+  if (sockets.v6 < 0) return EAFNOSUPPORT;
+  auto* a = reinterpret_cast<sockaddr_in6*>(&out->addr);
+  a->sin6_family = AF_INET6;
+  a->sin6_port = htons(port);
+  std::memcpy(&a->sin6_addr, to.bytes, 16);
+  out->fd = sockets.v6;
+  out->length = sizeof *a;
+  return 0;
+}
+
+// Errors with which a kernel or path says "no GSO here": EIO where the route's
+// device cannot checksum GSO packets (older kernels) or the route uses xfrm;
+// EMSGSIZE (EINVAL on older kernels) when a segment does not fit the path MTU,
+// which plain sends still handle by fragmenting; ENOPROTOOPT/EOPNOTSUPP where
+// the kernel has no UDP GSO at all.
+bool RefusesGso(int err) {
+  return err == EIO || err == EMSGSIZE || err == EINVAL || err == ENOPROTOOPT ||
+         err == EOPNOTSUPP;
+}
+
+// One sendmsg carrying `count` segments of `segment` bytes (the last maybe shorter).
+int SendGso(const Destination& d, const uint8_t* data, size_t length, size_t segment,
+            UdpCounters* counters) {
+  iovec iov;
+  iov.iov_base = const_cast<uint8_t*>(data);
+  iov.iov_len = length;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint16_t))];
+  std::memset(control, 0, sizeof control);
+  msghdr h;
+  std::memset(&h, 0, sizeof h);
+  h.msg_name = const_cast<sockaddr_storage*>(&d.addr);
+  h.msg_namelen = d.length;
+  h.msg_iov = &iov;
+  h.msg_iovlen = 1;
+  h.msg_control = control;
+  h.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&h);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  const uint16_t size = static_cast<uint16_t>(segment);
+  std::memcpy(CMSG_DATA(c), &size, sizeof size);
+  for (;;) {
+    ++counters->send_syscalls;
+    if (sendmsg(d.fd, &h, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) return 0;
+    if (errno == EINTR) continue;
+    return errno == EWOULDBLOCK ? EAGAIN : errno;
+  }
+}
+
+// The same datagrams with sendmmsg, kBatchCapacity per call.
+int SendMany(const Destination& d, const uint8_t* data, size_t length, size_t segment,
+             UdpCounters* counters) {
+  mmsghdr messages[kBatchCapacity];
+  iovec iov[kBatchCapacity];
+  size_t at = 0;
+  while (at < length) {
+    size_t n = 0;
+    for (size_t off = at; off < length && n < kBatchCapacity; off += segment, ++n) {
+      iov[n].iov_base = const_cast<uint8_t*>(data + off);
+      iov[n].iov_len = std::min(segment, length - off);
+      std::memset(&messages[n], 0, sizeof messages[n]);
+      messages[n].msg_hdr.msg_name = const_cast<sockaddr_storage*>(&d.addr);
+      messages[n].msg_hdr.msg_namelen = d.length;
+      messages[n].msg_hdr.msg_iov = &iov[n];
+      messages[n].msg_hdr.msg_iovlen = 1;
+    }
+    int sent;
+    do {
+      ++counters->send_syscalls;
+      sent = sendmmsg(d.fd, messages, static_cast<unsigned int>(n), MSG_DONTWAIT | MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) return errno == EWOULDBLOCK ? EAGAIN : errno;
+    // A partial batch: carry on from the first datagram the kernel did not take.
+    counters->datagrams_sent += static_cast<uint64_t>(sent);
+    for (int k = 0; k < sent; ++k) at += iov[k].iov_len;
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -202,6 +351,60 @@ int UdpSend(const UdpInfo& sockets, const uint8_t* data, size_t length, const Ip
 
 void UdpClose(NativeHandle handle) {
   if (handle >= 0) close(handle);
+}
+
+UdpOffloads UdpEnableOffloads(const UdpInfo& sockets) {
+  UdpOffloads result;
+  // GSO: a segment size of 0 as the socket default is harmless and fails
+  // with ENOPROTOOPT where the kernel has no UDP_SEGMENT.
+  const int zero = 0;
+  result.gso = setsockopt(sockets.v4, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
+  const int on = 1;
+  result.gro = setsockopt(sockets.v4, SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
+  if (sockets.v6 >= 0 && result.gro) setsockopt(sockets.v6, SOL_UDP, UDP_GRO, &on, sizeof on);
+  return result;
+}
+
+int UdpSendSegments(const UdpInfo& sockets, const uint8_t* data, size_t length,
+                    size_t segment_size, const IpAddress& to, uint16_t port, bool* gso,
+                    UdpCounters* counters) {
+  if (segment_size == 0 || length == 0) return EINVAL;
+  Destination d;
+  int err = Resolve(sockets, to, port, &d);
+  if (err != 0) return err;
+  size_t at = 0;
+  const size_t total_segments = (length + segment_size - 1) / segment_size;
+  if (*gso && total_segments > 1) {
+    // Kernel limits per sendmsg: 64 segments and one IP datagram's worth of payload.
+    const size_t per_send =
+        std::max<size_t>(1, std::min(kMaxSegments, kMaxSuperDatagram / segment_size));
+    while (at < length) {
+      const size_t chunk = std::min(per_send * segment_size, length - at);
+      err = SendGso(d, data + at, chunk, segment_size, counters);
+      if (err == 0) {
+        const size_t segments = (chunk + segment_size - 1) / segment_size;
+        ++counters->gso_sends;
+        counters->segments_sent += segments;
+        counters->datagrams_sent += segments;
+        at += chunk;
+        continue;
+      }
+      if (!RefusesGso(err)) break;
+      // Refused: remember for good, and send the rest without GSO.
+      *gso = false;
+      ++counters->gso_fallbacks;
+      err = 0;
+      break;
+    }
+    if (err != 0) {
+      ++counters->send_errors;
+      return err;
+    }
+    if (at == length) return 0;
+  }
+  err = SendMany(d, data + at, length - at, segment_size, counters);
+  if (err != 0) ++counters->send_errors;
+  return err;
 }
 
 std::unique_ptr<DatagramReceiver> DatagramReceiver::Create(const DatagramSlots& slots) {

@@ -9,8 +9,10 @@ namespace {
 
 class UnsupportedDatagramReceiver final : public DatagramReceiver {
  public:
-  int Receive(NativeHandle /*handle*/, size_t /*max*/, size_t* count) override {
-    *count = 0;
+  int Receive(NativeHandle /*handle*/, size_t /*max*/, size_t* buffers, size_t* entries,
+              UdpCounters* /*counters*/) override {
+    *buffers = 0;
+    *entries = 0;
     return ENOTSUP;
   }
 };
@@ -25,6 +27,17 @@ int UdpSend(const UdpInfo& /*sockets*/, const uint8_t* /*data*/, size_t /*length
 }
 
 void UdpClose(NativeHandle /*handle*/) {}
+
+// Windows has USO (UDP_SEND_MSG_SIZE) and URO (UDP_RECV_MAX_COALESCED_SIZE),
+// the counterparts of GSO and GRO; they come with the Winsock implementation.
+UdpOffloads UdpEnableOffloads(const UdpInfo& /*sockets*/) { return UdpOffloads{}; }
+
+int UdpSendSegments(const UdpInfo& /*sockets*/, const uint8_t* /*data*/, size_t /*length*/,
+                    size_t /*segment_size*/, const IpAddress& /*to*/, uint16_t /*port*/,
+                    bool* gso, UdpCounters* /*counters*/) {
+  *gso = false;
+  return ENOTSUP;
+}
 
 std::unique_ptr<DatagramReceiver> DatagramReceiver::Create(const DatagramSlots& /*slots*/) {
   return std::make_unique<UnsupportedDatagramReceiver>();
