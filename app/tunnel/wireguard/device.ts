@@ -25,6 +25,7 @@ import {
   REKEY_TIMEOUT,
   REKEY_TIMEOUT_JITTER_MAX,
   TIMESTAMP_LENGTH,
+  TRANSPORT_MIN_SIZE,
 } from './constants.js';
 import { CookieChecker } from './cookie.js';
 import { bytesEqual, compareBytes, tai64n, tai64nAfter } from './crypto.js';
@@ -68,8 +69,10 @@ import type {
   DropReason,
   Effect,
   Endpoint,
+  OpenTicket,
   PeerConfig,
   PeerStats,
+  TransportCryptoSink,
   WgEvent,
 } from './types.js';
 
@@ -79,6 +82,12 @@ const EMPTY_PACKET = new Uint8Array(0);
 interface IndexEntry {
   peer: Peer;
   keypair: Keypair | null;
+}
+
+/** What an OpenTicket really is: the session a message was addressed to. */
+interface SessionTicket extends OpenTicket {
+  keypair: Keypair;
+  peer: Peer;
 }
 
 function zeroDrops(): Record<DropReason, number> {
@@ -128,6 +137,7 @@ export class WireGuardDevice implements JitterSource {
   private readonly routes = new AllowedIps<Peer>();
   private readonly indices = new Map<number, IndexEntry>();
   private readonly drops = zeroDrops();
+  private readonly transportCrypto: TransportCryptoSink | null;
   /** The latest `now` seen, for work scheduled by calls that carry no clock (addPeer). */
   private lastNow: number;
   /** Last TAI64N we sent, so ours strictly increase even if the wall clock steps back. */
@@ -148,6 +158,7 @@ export class WireGuardDevice implements JitterSource {
     this.load = new LoadMonitor(options.underLoadThreshold ?? DEFAULT_UNDER_LOAD_THRESHOLD);
     this.ratelimiter = new Ratelimiter(options.now);
     this.lastNow = options.now;
+    this.transportCrypto = options.transportCrypto ?? null;
   }
 
   // ---------------------------------------------------------------- configuration
@@ -362,17 +373,32 @@ export class WireGuardDevice implements JitterSource {
     packet: Uint8Array,
     out: Effect[],
   ): void {
+    const padded = paddedLength(packet.length, this.mtu);
+    const counterHi = keypair.sendCounterHi;
+    const counterLo = keypair.sendCounterLo;
+    keypair.advanceSendCounter();
+    peer.txBytes += TRANSPORT_MIN_SIZE + padded;
+    peer.txPackets++;
+    if (this.transportCrypto) {
+      this.transportCrypto.seal(
+        endpoint,
+        keypair.sendKey,
+        keypair.remoteIndex,
+        counterHi,
+        counterLo,
+        packet,
+        padded,
+      );
+      return;
+    }
     const data = sealTransport(
       keypair.sendKey,
       keypair.remoteIndex,
-      keypair.sendCounterHi,
-      keypair.sendCounterLo,
+      counterHi,
+      counterLo,
       packet,
-      paddedLength(packet.length, this.mtu),
+      padded,
     );
-    keypair.advanceSendCounter();
-    peer.txBytes += data.length;
-    peer.txPackets++;
     out.push({ type: 'udp', to: endpoint, data });
   }
 
@@ -612,7 +638,48 @@ export class WireGuardDevice implements JitterSource {
     const keypair = entry.keypair;
     const peer = entry.peer;
     if (now - keypair.created > REJECT_AFTER_TIME) return this.drop('expired');
-    const plaintext = openTransport(keypair.receiveKey, data);
+    if (this.transportCrypto) {
+      // Cheap checks first, so forged or replayed floods cost no crypto work.
+      const hi = transportCounterHi(data);
+      const lo = transportCounterLo(data);
+      if (counterExhausted(hi, lo)) return this.drop('expired');
+      if (!keypair.replay.wouldAccept(hi, lo)) return this.drop('replay');
+      const ticket: SessionTicket = { openTicket: true, keypair, peer };
+      this.transportCrypto.open(keypair.receiveKey, data, from, ticket);
+      return;
+    }
+    this.afterOpen(keypair, peer, data, openTransport(keypair.receiveKey, data), from, now, out);
+  }
+
+  /**
+   * Finishes a transport message whose decryption was offloaded
+   * (`DeviceOptions.transportCrypto`): `plaintext` is the padded plaintext, or
+   * null if it did not authenticate. `data` is the message header or whole message.
+   */
+  completeOpen(
+    ticket: OpenTicket,
+    data: Uint8Array,
+    plaintext: Uint8Array | null,
+    from: Endpoint,
+    now: number,
+    out: Effect[],
+  ): void {
+    this.lastNow = now;
+    const { keypair, peer } = ticket as SessionTicket;
+    // The session may have been replaced and zeroed while the message was in flight.
+    if (keypair.receiveKey.every((b) => b === 0)) return this.drop('expired');
+    this.afterOpen(keypair, peer, data, plaintext, from, now, out);
+  }
+
+  private afterOpen(
+    keypair: Keypair,
+    peer: Peer,
+    data: Uint8Array,
+    plaintext: Uint8Array | null,
+    from: Endpoint,
+    now: number,
+    out: Effect[],
+  ): void {
     if (!plaintext) return this.drop('decrypt');
     const hi = transportCounterHi(data);
     const lo = transportCounterLo(data);

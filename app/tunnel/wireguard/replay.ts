@@ -37,6 +37,19 @@ export class ReplayFilter {
   }
 
   /**
+   * Whether validate() would accept this counter now, without recording it: a
+   * pre-check before spending crypto work on a message. validate() still runs
+   * after authentication and has the final word.
+   */
+  wouldAccept(hi: number, lo: number): boolean {
+    if (counterExhausted(hi, lo)) return false;
+    const ahead = counterDifference(hi, lo, this.lastHi, this.lastLo);
+    if (ahead > 0) return true;
+    if (-ahead > REPLAY_WINDOW_SIZE) return false;
+    return (this.ring[(lo >>> 5) & WORD_MASK]! & (1 << (lo & 31))) === 0;
+  }
+
+  /**
    * Accepts (and records) a counter not seen before and not too old; rejects
    * duplicates, counters behind the window and counters past the message limit.
    * Only call it for packets that already authenticated.

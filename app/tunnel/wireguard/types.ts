@@ -45,6 +45,38 @@ export interface DeviceOptions {
    * Default 128.
    */
   underLoadThreshold?: number;
+  /**
+   * Hand transport-data AEAD work to the caller (e.g. a worker pool) instead of
+   * doing it inline. The core still frames every message, assigns counters,
+   * checks indices, replay and timers; it only skips ChaCha20-Poly1305. Opened
+   * messages come back through `WireGuardDevice.completeOpen`, in the order the
+   * caller wants them processed.
+   */
+  transportCrypto?: TransportCryptoSink;
+}
+
+/** Opaque: which session an offloaded transport message belongs to. */
+export interface OpenTicket {
+  readonly openTicket: true;
+}
+
+export interface TransportCryptoSink {
+  /**
+   * Seal `packet` zero-padded to `padded` bytes as a transport message to
+   * `receiverIndex` with this counter, and send it to `to`. `packet` may be a
+   * view of a buffer the caller reuses: copy it before returning.
+   */
+  seal(
+    to: Endpoint,
+    key: Uint8Array,
+    receiverIndex: number,
+    counterHi: number,
+    counterLo: number,
+    packet: Uint8Array,
+    padded: number,
+  ): void;
+  /** Decrypt transport message `data` (copy it before returning), then call completeOpen. */
+  open(key: Uint8Array, data: Uint8Array, from: Endpoint, ticket: OpenTicket): void;
 }
 
 export type WgEvent =
