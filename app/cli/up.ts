@@ -24,7 +24,18 @@ export async function runUp(cmd: UpCommand): Promise<number> {
 
   let tunnel: Awaited<ReturnType<typeof startTunnel>>;
   try {
-    tunnel = await startTunnel(config, { ifname: cmd.ifname }, log.child('tunnel'));
+    tunnel = await startTunnel(
+      config,
+      {
+        ifname: cmd.ifname,
+        statsIntervalMs: cmd.statsIntervalSeconds * 1000,
+        engine: {
+          gso: cmd.gso,
+          ...(cmd.cryptoWorkers === null ? {} : { cryptoWorkers: cmd.cryptoWorkers }),
+        },
+      },
+      log.child('tunnel'),
+    );
   } catch (err) {
     log.error('could not bring the tunnel up', { error: err });
     await log.flush();

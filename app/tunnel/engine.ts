@@ -1,50 +1,126 @@
 /**
- * The event-driven driver around the sans-IO WireGuard core: it feeds batches
- * from the TUN device and the UDP socket into the core, carries out the effects
- * the core returns, and keeps exactly one timer armed at the core's next
- * deadline. All protocol decisions stay in the core; this file only moves bytes.
+ * The event-driven data path around the sans-IO WireGuard core.
+ *
+ * Per wake-up of the TUN device or the UDP socket the addon hands over a whole
+ * batch; the core frames each packet and assigns its counter; the crypto pool
+ * seals or opens the batch on worker threads and returns results in order;
+ * sealed datagrams are grouped per destination into GSO runs, each run leaving
+ * in one `sendmsg`; decrypted packets go back to the TUN in one batched write.
+ * Everything queued during a batch is flushed when the batch's crypto is done,
+ * so a lone packet (a ping) is never held back waiting for company.
+ *
+ * All protocol decisions stay in the core; this file only moves bytes and
+ * keeps exactly one timer armed at the core's next deadline.
  */
 import type { DatagramBatch, PacketBatch, TunDevice, UdpSocket } from '../native/types.js';
 import type { Logger } from '../log/logger.js';
-import type { WireGuardDevice } from './wireguard/device.js';
-import type { Effect, Endpoint, WgEvent } from './wireguard/types.js';
+import { CryptoPool, type CryptoPoolStats } from './crypto/pool.js';
 import { EndpointCodec } from './endpoint-codec.js';
+import { GsoQueue } from './gso-queue.js';
+import type { WireGuardDevice } from './wireguard/device.js';
+import type {
+  Effect,
+  Endpoint,
+  OpenTicket,
+  TransportCryptoSink,
+  WgEvent,
+} from './wireguard/types.js';
 
 export interface EngineCounters {
   tunBatches: number;
   tunPacketsIn: number;
   udpBatches: number;
   datagramsIn: number;
+  /** Datagrams handed to the kernel (GSO segments counted one by one). */
   datagramsOut: number;
+  /** Runs sent with one GSO sendmsg, and the datagrams they carried. */
+  gsoRuns: number;
+  gsoDatagrams: number;
   tunPacketsOut: number;
   /** Sends or writes the kernel refused, by errno number. */
   ioErrors: Record<number, number>;
 }
 
+export interface EngineOptions {
+  /** Send with UDP GSO where the kernel allows it. Default true. */
+  gso?: boolean;
+  /** Crypto worker threads; 0 = on the main thread. Default: cores - 1, at least 1. */
+  cryptoWorkers?: number;
+}
+
+/** What an offloaded open carries until its result comes back. */
+interface OpenTag {
+  ticket: OpenTicket;
+  from: Endpoint;
+}
+
 export class TunnelEngine {
   private readonly out: Effect[] = [];
   private readonly codec = new EndpointCodec();
+  private readonly gsoQueue = new GsoQueue<Endpoint>();
+  private readonly pool: CryptoPool<Endpoint, OpenTag>;
+  /** Seals the core asked for while the pool was delivering results: queued right after. */
+  private readonly lateSeals: Parameters<TransportCryptoSink['seal']>[] = [];
+  private delivering = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private running = false;
+  private gsoLogged = false;
+  // Reused batch for TUN writes: offsets/lengths into one arena, no per-packet Buffers.
+  private tunArena = new Uint8Array(256 * 1024);
+  private tunOffsets = new Uint32Array(256);
+  private tunLengths = new Uint32Array(256);
+  private tunCount = 0;
+  private tunUsed = 0;
   readonly counters: EngineCounters = {
     tunBatches: 0,
     tunPacketsIn: 0,
     udpBatches: 0,
     datagramsIn: 0,
     datagramsOut: 0,
+    gsoRuns: 0,
+    gsoDatagrams: 0,
     tunPacketsOut: 0,
     ioErrors: {},
   };
 
+  /**
+   * `makeDevice` receives the crypto sink the device must be built with, so the
+   * engine owns where transport crypto runs.
+   */
   constructor(
-    private readonly device: WireGuardDevice,
+    makeDevice: (transportCrypto: TransportCryptoSink) => WireGuardDevice,
     private readonly tun: TunDevice,
     private readonly udp: UdpSocket,
     private readonly log: Logger,
     private readonly onEvent: (event: WgEvent) => void = () => {},
+    options: EngineOptions = {},
     private readonly clock: () => number = () => performance.now(),
-  ) {}
+  ) {
+    if (options.gso === false) udp.setGso(false);
+    this.pool = new CryptoPool<Endpoint, OpenTag>(
+      {
+        sealed: (to, message) => this.gsoQueue.enqueue(to, message),
+        opened: (tag, plaintext, header) =>
+          this.device.completeOpen(tag.ticket, header, plaintext, tag.from, this.clock(), this.out),
+        drained: () => this.afterCrypto(),
+        workerError: (error) => this.log.error('crypto worker failed', { error }),
+      },
+      options.cryptoWorkers === undefined ? {} : { workers: options.cryptoWorkers },
+    );
+    this.device = makeDevice({
+      seal: (to, key, receiverIndex, hi, lo, packet, padded) => {
+        if (this.delivering || this.pool.delivering) {
+          this.lateSeals.push([to, key, receiverIndex, hi, lo, packet.slice(), padded]);
+        } else {
+          this.pool.seal(key, receiverIndex, hi, lo, packet, padded, to);
+        }
+      },
+      open: (key, data, from, ticket) => this.pool.open(key, data, { ticket, from }),
+    });
+  }
+
+  readonly device: WireGuardDevice;
 
   start(): void {
     if (this.running) return;
@@ -55,11 +131,17 @@ export class TunnelEngine {
     this.runTimers();
   }
 
-  stop(): void {
+  /** Stops timers and the crypto workers; the owner closes the TUN device and socket. */
+  async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.timerAt = Number.POSITIVE_INFINITY;
+    await this.pool.close();
+  }
+
+  stats(): { engine: EngineCounters; crypto: CryptoPoolStats; gso: boolean } {
+    return { engine: this.counters, crypto: this.pool.stats, gso: this.udp.gso };
   }
 
   private onTunBatch(batch: PacketBatch): void {
@@ -69,10 +151,10 @@ export class TunnelEngine {
     this.counters.tunPacketsIn += batch.count;
     for (let i = 0; i < batch.count; i++) {
       const off = batch.offsets[i]!;
-      // A view into the addon's arena: the core copies whatever it keeps.
+      // A view into the addon's arena: the core and the pool copy what they keep.
       this.device.handleTunPacket(batch.data.subarray(off, off + batch.lengths[i]!), now, this.out);
     }
-    this.flush();
+    this.endOfBatch();
   }
 
   private onUdpBatch(batch: DatagramBatch): void {
@@ -90,7 +172,7 @@ export class TunnelEngine {
         this.out,
       );
     }
-    this.flush();
+    this.endOfBatch();
   }
 
   private runTimers(): void {
@@ -98,34 +180,111 @@ export class TunnelEngine {
     this.timerAt = Number.POSITIVE_INFINITY;
     if (!this.running) return;
     this.device.handleTimers(this.clock(), this.out);
-    this.flush();
+    this.endOfBatch();
   }
 
-  /** Carry out queued effects, then re-arm the timer if the core's deadline moved earlier. */
-  private flush(): void {
+  /** Hands the batch's crypto to the pool; effects that need none go out now. */
+  private endOfBatch(): void {
+    this.pool.submit();
+    this.afterCrypto();
+  }
+
+  /** Runs after each delivery of crypto results (and at the end of every batch). */
+  private afterCrypto(): void {
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      this.carryOutEffects();
+      this.flushTun();
+      this.flushUdp();
+    } finally {
+      this.delivering = false;
+    }
+    if (this.lateSeals.length > 0) {
+      for (const args of this.lateSeals.splice(0)) {
+        const [to, key, receiverIndex, hi, lo, packet, padded] = args;
+        this.pool.seal(key, receiverIndex, hi, lo, packet, padded, to);
+      }
+      this.pool.submit();
+    }
+    this.armTimer();
+  }
+
+  private carryOutEffects(): void {
     const out = this.out;
     for (let i = 0; i < out.length; i++) {
       const effect = out[i]!;
       switch (effect.type) {
         case 'udp':
-          this.sendUdp(effect.to, effect.data);
+          // Handshake messages: rare, sent at once.
+          this.sendOne(effect.to, effect.data);
           break;
-        case 'tun': {
-          const err = this.tun.write(effect.packet);
-          if (err === 0) this.counters.tunPacketsOut++;
-          else this.countError(err);
+        case 'tun':
+          this.queueTun(effect.packet);
           break;
-        }
         case 'event':
           this.onEvent(effect.event);
           break;
       }
     }
     out.length = 0;
-    this.armTimer();
   }
 
-  private sendUdp(to: Endpoint, data: Uint8Array): void {
+  private queueTun(packet: Uint8Array): void {
+    if (this.tunCount === this.tunOffsets.length) this.flushTun();
+    if (this.tunUsed + packet.length > this.tunArena.length) {
+      this.flushTun();
+      if (packet.length > this.tunArena.length) this.tunArena = new Uint8Array(packet.length);
+    }
+    this.tunArena.set(packet, this.tunUsed);
+    this.tunOffsets[this.tunCount] = this.tunUsed;
+    this.tunLengths[this.tunCount] = packet.length;
+    this.tunUsed += packet.length;
+    this.tunCount++;
+  }
+
+  private flushTun(): void {
+    if (this.tunCount === 0) return;
+    const written = this.tun.writeBatch(
+      this.tunArena,
+      this.tunOffsets,
+      this.tunLengths,
+      this.tunCount,
+    );
+    this.counters.tunPacketsOut += written;
+    if (written < this.tunCount) this.countError(0, this.tunCount - written);
+    this.tunCount = 0;
+    this.tunUsed = 0;
+  }
+
+  private flushUdp(): void {
+    if (this.gsoQueue.pending === 0) return;
+    this.gsoQueue.flush((to, data, segmentSize, count) => {
+      const addr = this.codec.toBytes(to);
+      if (!addr) {
+        this.log.warn('cannot send to endpoint', { endpoint: to });
+        return;
+      }
+      const err = this.udp.sendSegments(data, segmentSize, addr, to.port);
+      if (err !== 0) {
+        this.countError(err, count);
+        return;
+      }
+      this.counters.datagramsOut += count;
+      if (count > 1) {
+        this.counters.gsoRuns++;
+        this.counters.gsoDatagrams += count;
+      }
+    });
+    if (!this.gsoLogged && !this.udp.gso) {
+      this.gsoLogged = true;
+      this.log.info('UDP GSO is off; sending batches with sendmmsg', {
+        reason: this.udp.gsoFallbacks > 0 ? 'refused by the kernel' : 'disabled',
+      });
+    }
+  }
+
+  private sendOne(to: Endpoint, data: Uint8Array): void {
     const addr = this.codec.toBytes(to);
     if (!addr) {
       this.log.warn('cannot send to endpoint', { endpoint: to });
@@ -136,8 +295,8 @@ export class TunnelEngine {
     else this.countError(err);
   }
 
-  private countError(errno: number): void {
-    this.counters.ioErrors[errno] = (this.counters.ioErrors[errno] ?? 0) + 1;
+  private countError(errno: number, n = 1): void {
+    this.counters.ioErrors[errno] = (this.counters.ioErrors[errno] ?? 0) + n;
   }
 
   private armTimer(): void {

@@ -47,7 +47,8 @@ interface Run {
 export class GsoQueue<D> {
   private readonly maxSegments: number;
   private readonly maxBytes: number;
-  private readonly byDestination = new Map<string, { destination: D; runs: Run[] }>();
+  /** Keyed by the destination value itself (the same object for one peer's endpoint). */
+  private readonly byDestination = new Map<D, Run[]>();
   private readonly freeChunks: Uint8Array[] = [];
   private queued = 0;
 
@@ -62,22 +63,22 @@ export class GsoQueue<D> {
   }
 
   /**
-   * Queues one datagram for `destination`, identified by `key` (e.g. "host|port").
+   * Queues one datagram for `destination`.
    * Throws RangeError for an empty datagram or one larger than a super-datagram.
    */
-  enqueue(key: string, destination: D, datagram: Uint8Array): void {
+  enqueue(destination: D, datagram: Uint8Array): void {
     const len = datagram.length;
     if (len === 0 || len > this.maxBytes)
       throw new RangeError(`datagram of ${len} bytes cannot be queued`);
-    let entry = this.byDestination.get(key);
-    if (!entry) {
-      entry = { destination, runs: [] };
-      this.byDestination.set(key, entry);
+    let runs = this.byDestination.get(destination);
+    if (!runs) {
+      runs = [];
+      this.byDestination.set(destination, runs);
     }
-    let run = entry.runs[entry.runs.length - 1];
+    let run = runs[runs.length - 1];
     if (!run || !this.fits(run, len)) {
       run = { chunk: this.takeChunk(), segmentSize: len, count: 0, bytes: 0, closed: false };
-      entry.runs.push(run);
+      runs.push(run);
     }
     run.chunk.set(datagram, run.bytes);
     run.bytes += len;
@@ -88,7 +89,7 @@ export class GsoQueue<D> {
 
   /** Hands every run to `sink` (per destination, in arrival order) and empties the queue. */
   flush(sink: RunSink<D>): void {
-    for (const { destination, runs } of this.byDestination.values()) {
+    for (const [destination, runs] of this.byDestination) {
       for (const run of runs) {
         sink(destination, run.chunk.subarray(0, run.bytes), run.segmentSize, run.count);
         this.freeChunks.push(run.chunk);

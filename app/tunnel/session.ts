@@ -14,7 +14,7 @@ import { platform, type ConfiguredTunnel } from '../platform/index.js';
 import { WireGuardDevice } from './wireguard/device.js';
 import { encodeKey } from './wireguard/keys.js';
 import type { DeviceStats, Endpoint, WgEvent } from './wireguard/types.js';
-import { TunnelEngine, type EngineCounters } from './engine.js';
+import { TunnelEngine, type EngineOptions } from './engine.js';
 
 export interface TunnelOptions {
   /** Interface name; null lets the kernel choose. */
@@ -23,14 +23,26 @@ export interface TunnelOptions {
   /** How often to log counters (ms); 0 = never. */
   statsIntervalMs?: number;
   onEvent?: (event: WgEvent) => void;
+  /** Data-path choices (GSO, crypto workers). */
+  engine?: EngineOptions;
 }
 
 export interface RunningTunnel {
   readonly ifname: string;
   readonly listenPort: number;
-  stats(): { device: DeviceStats; engine: EngineCounters };
+  stats(): TunnelStats;
   /** Removes everything the tunnel configured. Safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** Everything the tunnel counts, for logs and for the app. */
+export interface TunnelStats {
+  device: DeviceStats;
+  engine: ReturnType<TunnelEngine['stats']>['engine'];
+  crypto: ReturnType<TunnelEngine['stats']>['crypto'];
+  gso: boolean;
+  udp: ReturnType<UdpSocket['stats']>;
+  tun: ReturnType<TunDevice['stats']>;
 }
 
 const DEFAULT_MTU = 1420;
@@ -118,11 +130,25 @@ export async function startTunnel(
     }
     undo.push(() => udp.close());
 
-    const device = new WireGuardDevice({
-      privateKey: config.interface.privateKey,
-      now: performance.now(),
-      mtu,
-    });
+    engine = new TunnelEngine(
+      (transportCrypto) =>
+        new WireGuardDevice({
+          privateKey: config.interface.privateKey,
+          now: performance.now(),
+          mtu,
+          transportCrypto,
+        }),
+      tun,
+      udp,
+      wgLog,
+      (event) => {
+        logEvent(wgLog, event);
+        options.onEvent?.(event);
+      },
+      options.engine ?? {},
+    );
+    const device = engine.device;
+    undo.push(() => engine.stop());
     config.peers.forEach((peer, i) => {
       const endpoint = endpoints[i];
       device.addPeer({
@@ -133,12 +159,7 @@ export async function startTunnel(
         ...(peer.persistentKeepalive ? { persistentKeepalive: peer.persistentKeepalive } : {}),
       });
     });
-    engine = new TunnelEngine(device, tun, udp, wgLog, (event) => {
-      logEvent(wgLog, event);
-      options.onEvent?.(event);
-    });
     engine.start();
-    undo.push(() => engine.stop());
 
     log.info('tunnel up', {
       interface: tun.name,
@@ -151,7 +172,12 @@ export async function startTunnel(
 
     let statsTimer: NodeJS.Timeout | null = null;
     const interval = options.statsIntervalMs ?? 60_000;
-    const stats = () => ({ device: device.stats(), engine: engine.counters });
+    const stats = (): TunnelStats => ({
+      device: device.stats(),
+      ...engine.stats(),
+      udp: udp.stats(),
+      tun: tun.stats(),
+    });
     if (interval > 0) {
       statsTimer = setInterval(() => log.info('counters', summarize(stats())), interval);
       statsTimer.unref();
@@ -178,7 +204,7 @@ export async function startTunnel(
   }
 }
 
-function summarize(s: { device: DeviceStats; engine: EngineCounters }): Record<string, unknown> {
+function summarize(s: TunnelStats): Record<string, unknown> {
   const drops = Object.fromEntries(Object.entries(s.device.drops).filter(([, n]) => n > 0));
   return {
     peers: s.device.peers.map((p) => ({
@@ -188,7 +214,7 @@ function summarize(s: { device: DeviceStats; engine: EngineCounters }): Record<s
       txBytes: p.txBytes,
     })),
     drops,
-    ...s.engine,
+    stats: { engine: s.engine, crypto: s.crypto, gso: s.gso, udp: s.udp, tun: s.tun },
   };
 }
 

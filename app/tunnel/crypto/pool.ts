@@ -64,8 +64,11 @@ export interface CryptoPoolStats {
 export interface CryptoPoolHandlers<S, O> {
   /** A sealed message, in order. `message` is valid only during the call. */
   sealed(tag: S, message: Uint8Array): void;
-  /** An opened message's plaintext (padded), or null if it did not authenticate. Valid during the call. */
-  opened(tag: O, plaintext: Uint8Array | null): void;
+  /**
+   * An opened message's plaintext (padded), or null if it did not authenticate,
+   * and the message's 16-byte header (type, receiver, counter). Valid during the call.
+   */
+  opened(tag: O, plaintext: Uint8Array | null, header: Uint8Array): void;
   /** After each run of delivered lanes: flush whatever the handlers queued. */
   drained(): void;
   /** A worker failed; the pool continues with the rest (or inline). */
@@ -166,6 +169,11 @@ export class CryptoPool<S, O> {
     f.tags.push(tag);
     f.count++;
     f.used = at + align8(size);
+  }
+
+  /** True while results are being handed out: new jobs must wait until drained(). */
+  get delivering(): boolean {
+    return this.draining;
   }
 
   /** Queues a transport message (already checked to be >= 32 bytes) to open. Copied at once. */
@@ -321,10 +329,14 @@ export class CryptoPool<S, O> {
           this.handlers.sealed(tags[j] as S, b.subarray(at, at + result));
         } else if (result === FAILED) {
           this.stats.openFailures++;
-          this.handlers.opened(tags[j] as O, null);
+          this.handlers.opened(tags[j] as O, null, b.subarray(at, at + HEADER));
         } else {
           this.stats.opened++;
-          this.handlers.opened(tags[j] as O, b.subarray(at + HEADER, at + HEADER + result));
+          this.handlers.opened(
+            tags[j] as O,
+            b.subarray(at + HEADER, at + HEADER + result),
+            b.subarray(at, at + HEADER),
+          );
         }
       }
     } finally {

@@ -12,8 +12,21 @@ test('up with all options, both --k v and --k=v forms', () => {
       '--log-level',
       'debug',
       '--log-file=/tmp/x',
+      '--no-gso',
+      '--crypto-workers',
+      '0',
+      '--stats-interval=5',
     ]),
-    { command: 'up', config: 'c.conf', ifname: 'wg7', logLevel: 'debug', logFile: '/tmp/x' },
+    {
+      command: 'up',
+      config: 'c.conf',
+      ifname: 'wg7',
+      logLevel: 'debug',
+      logFile: '/tmp/x',
+      gso: false,
+      cryptoWorkers: 0,
+      statsIntervalSeconds: 5,
+    },
   );
 });
 
@@ -24,6 +37,9 @@ test('defaults: kernel-chosen name, info level, no log file', () => {
     ifname: null,
     logLevel: 'info',
     logFile: null,
+    gso: true,
+    cryptoWorkers: null,
+    statsIntervalSeconds: 60,
   });
 });
 
@@ -45,6 +61,9 @@ test('usage errors are short and specific', () => {
     [['up', '--config', 'a', '--ifname', 'much-too-long-name0'], /bad --ifname/],
     [['up', '--config', 'a', '--ifname', 'a/b'], /bad --ifname/],
     [['up', '--config', 'a', '--log-level', 'loud'], /loud/],
+    [['up', '--config', 'a', '--crypto-workers', '-1'], /bad --crypto-workers "-1"/],
+    [['up', '--config', 'a', '--crypto-workers', '999'], /bad --crypto-workers/],
+    [['up', '--config', 'a', '--stats-interval', '1.5'], /bad --stats-interval/],
   ];
   for (const [argv, re] of cases) {
     assert.throws(

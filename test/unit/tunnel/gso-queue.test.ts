@@ -30,8 +30,8 @@ function segments(s: Sent): number[][] {
 
 test('equal-sized datagrams to one destination become one run; a shorter one may end it', () => {
   const q = new GsoQueue<string>();
-  for (let i = 0; i < 10; i++) q.enqueue('a', 'A', dgram(100, i));
-  q.enqueue('a', 'A', dgram(40, 10));
+  for (let i = 0; i < 10; i++) q.enqueue('A', dgram(100, i));
+  q.enqueue('A', dgram(40, 10));
   assert.equal(q.pending, 11);
   const sent = drain(q);
   assert.equal(sent.length, 1);
@@ -49,10 +49,10 @@ test('equal-sized datagrams to one destination become one run; a shorter one may
 
 test('order per destination is kept: a full-size datagram after a short one starts a new run', () => {
   const q = new GsoQueue<string>();
-  q.enqueue('a', 'A', dgram(100, 1));
-  q.enqueue('a', 'A', dgram(60, 2));
-  q.enqueue('a', 'A', dgram(100, 3));
-  q.enqueue('a', 'A', dgram(120, 4));
+  q.enqueue('A', dgram(100, 1));
+  q.enqueue('A', dgram(60, 2));
+  q.enqueue('A', dgram(100, 3));
+  q.enqueue('A', dgram(120, 4));
   const sent = drain(q);
   assert.deepEqual(
     sent.map((s) => [s.segmentSize, s.count]),
@@ -68,7 +68,7 @@ test('order per destination is kept: a full-size datagram after a short one star
 
 test('destinations are queued separately and each keeps its own order', () => {
   const q = new GsoQueue<string>();
-  for (let i = 0; i < 6; i++) q.enqueue(i % 2 ? 'b' : 'a', i % 2 ? 'B' : 'A', dgram(50, i));
+  for (let i = 0; i < 6; i++) q.enqueue(i % 2 ? 'B' : 'A', dgram(50, i));
   const sent = drain(q);
   assert.deepEqual(
     sent.map((s) => [s.to, s.count, segments(s).map((x) => x[0])]),
@@ -81,12 +81,12 @@ test('destinations are queued separately and each keeps its own order', () => {
 
 test('runs respect the 64-segment and 64 KiB limits of the kernel', () => {
   const q = new GsoQueue<string>();
-  for (let i = 0; i < 150; i++) q.enqueue('a', 'A', dgram(10, i & 0xff));
+  for (let i = 0; i < 150; i++) q.enqueue('A', dgram(10, i & 0xff));
   assert.deepEqual(
     drain(q).map((s) => s.count),
     [MAX_SEGMENTS, MAX_SEGMENTS, 150 - 2 * MAX_SEGMENTS],
   );
-  for (let i = 0; i < 60; i++) q.enqueue('a', 'A', dgram(1500, i));
+  for (let i = 0; i < 60; i++) q.enqueue('A', dgram(1500, i));
   const big = drain(q);
   assert.ok(big.every((s) => s.data.length <= 65_507));
   assert.deepEqual(
@@ -97,9 +97,9 @@ test('runs respect the 64-segment and 64 KiB limits of the kernel', () => {
 
 test('chunks are reused: later flushes carry fresh data, not leftovers', () => {
   const q = new GsoQueue<string>();
-  q.enqueue('a', 'A', dgram(200, 7));
+  q.enqueue('A', dgram(200, 7));
   drain(q);
-  q.enqueue('a', 'A', dgram(30, 9));
+  q.enqueue('A', dgram(30, 9));
   const [s] = drain(q);
   assert.deepEqual(s?.data, new Array(30).fill(9));
 });
@@ -107,14 +107,14 @@ test('chunks are reused: later flushes carry fresh data, not leftovers', () => {
 test('the queue copies: the caller may overwrite its buffer after enqueue', () => {
   const q = new GsoQueue<string>();
   const buf = dgram(20, 1);
-  q.enqueue('a', 'A', buf);
+  q.enqueue('A', buf);
   buf.fill(2);
   assert.deepEqual(drain(q)[0]?.data, new Array(20).fill(1));
 });
 
 test('empty and oversized datagrams are refused with a RangeError', () => {
   const q = new GsoQueue<string>();
-  assert.throws(() => q.enqueue('a', 'A', new Uint8Array(0)), RangeError);
-  assert.throws(() => q.enqueue('a', 'A', new Uint8Array(70_000)), RangeError);
+  assert.throws(() => q.enqueue('A', new Uint8Array(0)), RangeError);
+  assert.throws(() => q.enqueue('A', new Uint8Array(70_000)), RangeError);
   assert.equal(q.pending, 0);
 });

@@ -1,0 +1,246 @@
+// Two TunnelEngines wired back to back in memory: the real core, the real crypto worker
+// pool and GSO queue, with in-memory stand-ins only for the kernel (TUN and UDP). Checks
+// what the kernel cannot show directly: exact per-peer order under parallel crypto, GSO
+// runs per batch, and the fallback path.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createLogger } from '../../../app/log/logger.js';
+import type {
+  DatagramBatch,
+  PacketBatch,
+  TunDevice,
+  TunStats,
+  UdpSocket,
+  UdpStats,
+} from '../../../app/native/types.js';
+import { TunnelEngine } from '../../../app/tunnel/engine.js';
+import { WireGuardDevice } from '../../../app/tunnel/wireguard/device.js';
+import { generatePrivateKey, publicKeyFromPrivate } from '../../../app/tunnel/wireguard/keys.js';
+import { cidr, ipv4Packet } from '../wireguard/harness.js';
+
+function batchOf(packets: Uint8Array[]): PacketBatch {
+  const total = packets.reduce((n, p) => n + p.length, 0);
+  const data = Buffer.alloc(total);
+  const offsets = new Uint32Array(packets.length);
+  const lengths = new Uint32Array(packets.length);
+  let at = 0;
+  packets.forEach((p, i) => {
+    data.set(p, at);
+    offsets[i] = at;
+    lengths[i] = p.length;
+    at += p.length;
+  });
+  return { data, offsets, lengths, count: packets.length };
+}
+
+class MemoryTun implements TunDevice {
+  readonly name = 'mem0';
+  readonly ifindex = 1;
+  readonly written: Uint8Array[] = [];
+  writeCalls = 0;
+  onPackets: ((b: PacketBatch) => void) | null = null;
+  start(cb: (b: PacketBatch) => void): void {
+    this.onPackets = cb;
+  }
+  write(p: Uint8Array): number {
+    this.written.push(p.slice());
+    return 0;
+  }
+  writeBatch(data: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number {
+    this.writeCalls++;
+    for (let i = 0; i < count; i++)
+      this.written.push(data.slice(offsets[i]!, offsets[i]! + lengths[i]!));
+    return count;
+  }
+  stats(): TunStats {
+    return {
+      readSyscalls: 0,
+      packetsRead: 0,
+      writeSyscalls: this.writeCalls,
+      packetsWritten: this.written.length,
+      writeErrors: 0,
+    };
+  }
+  close(): void {}
+}
+
+/** Delivers sent datagrams to the other end on the next macrotask, as a kernel would. */
+class MemoryUdp implements UdpSocket {
+  readonly ipv6 = true;
+  peer: MemoryUdp | null = null;
+  gso = true;
+  gsoFallbacks = 0;
+  refuseGso = false;
+  sendCalls = 0;
+  segmentSends: number[] = [];
+  private onDatagrams: ((b: DatagramBatch) => void) | null = null;
+  constructor(
+    readonly port: number,
+    private readonly addr: Uint8Array,
+  ) {}
+  start(cb: (b: DatagramBatch) => void): void {
+    this.onDatagrams = cb;
+  }
+  send(data: Uint8Array): number {
+    this.sendCalls++;
+    this.deliver([data.slice()]);
+    return 0;
+  }
+  sendSegments(data: Uint8Array, segmentSize: number): number {
+    this.sendCalls++;
+    if (this.gso && this.refuseGso) {
+      this.gso = false;
+      this.gsoFallbacks++;
+    }
+    const parts: Uint8Array[] = [];
+    for (let at = 0; at < data.length; at += segmentSize)
+      parts.push(data.slice(at, at + segmentSize));
+    if (this.gso) this.segmentSends.push(parts.length);
+    this.deliver(parts);
+    return 0;
+  }
+  setGso(enabled: boolean): void {
+    this.gso = enabled;
+  }
+  stats(): UdpStats {
+    return {
+      sendSyscalls: this.sendCalls,
+      datagramsSent: 0,
+      gsoSends: this.segmentSends.length,
+      segmentsSent: this.segmentSends.reduce((a, b) => a + b, 0),
+      recvSyscalls: 0,
+      datagramsReceived: 0,
+      groCoalesced: 0,
+      gsoFallbacks: this.gsoFallbacks,
+      sendErrors: 0,
+    };
+  }
+  close(): void {}
+  private deliver(parts: Uint8Array[]): void {
+    const to = this.peer;
+    if (!to) return;
+    const from = this.addr;
+    const port = this.port;
+    setImmediate(() => {
+      const b = batchOf(parts);
+      const addrs = new Uint8Array(16 * parts.length);
+      parts.forEach((_, i) => addrs.set(from, i * 16));
+      to.onDatagrams?.({
+        ...b,
+        ports: new Uint16Array(parts.length).fill(port),
+        families: new Uint8Array(parts.length).fill(4),
+        addrs,
+      });
+    });
+  }
+}
+
+function makePair(workers: number) {
+  const log = createLogger({ level: 'error', target: 'test', sinks: [] });
+  const keyA = generatePrivateKey();
+  const keyB = generatePrivateKey();
+  const tunA = new MemoryTun();
+  const tunB = new MemoryTun();
+  const udpA = new MemoryUdp(51001, new Uint8Array([192, 0, 2, 1]));
+  const udpB = new MemoryUdp(51002, new Uint8Array([192, 0, 2, 2]));
+  udpA.peer = udpB;
+  udpB.peer = udpA;
+  const engine = (
+    key: Uint8Array,
+    tun: MemoryTun,
+    udp: MemoryUdp,
+    peerKey: Uint8Array,
+    peerIp: string,
+    peerPort: number,
+  ) =>
+    new TunnelEngine(
+      (transportCrypto) => {
+        const d = new WireGuardDevice({ privateKey: key, now: performance.now(), transportCrypto });
+        d.addPeer({
+          publicKey: publicKeyFromPrivate(peerKey),
+          endpoint: { host: peerIp, port: peerPort },
+          allowedIps: [cidr(`${peerIp === '192.0.2.2' ? '10.0.0.2' : '10.0.0.1'}/32`)],
+        });
+        return d;
+      },
+      tun,
+      udp,
+      log,
+      () => {},
+      { cryptoWorkers: workers },
+    );
+  const a = engine(keyA, tunA, udpA, keyB, '192.0.2.2', 51002);
+  const b = engine(keyB, tunB, udpB, keyA, '192.0.2.1', 51001);
+  a.start();
+  b.start();
+  return { a, b, tunA, tunB, udpA, udpB };
+}
+
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Packet n from A to B: its sequence number sits in the payload. */
+function numbered(n: number, size = 1200): Uint8Array {
+  const body = new Uint8Array(size);
+  new DataView(body.buffer).setUint32(0, n);
+  return ipv4Packet('10.0.0.1', '10.0.0.2', body);
+}
+
+for (const workers of [0, 2]) {
+  test(`${workers} crypto workers: 6400 packets in 100 batches arrive complete and in order`, async () => {
+    const { a, b, tunA, tunB, udpA } = makePair(workers);
+    try {
+      tunA.onPackets!(batchOf([numbered(0)]));
+      await until(() => tunB.written.length === 1, 'the first packet after the handshake');
+      const N = 6400;
+      for (let batch = 0; batch < 100; batch++) {
+        const packets = Array.from({ length: 64 }, (_, i) => numbered(1 + batch * 64 + i));
+        tunA.onPackets!(batchOf(packets));
+        if (batch % 10 === 9) await new Promise((r) => setImmediate(r));
+      }
+      await until(() => tunB.written.length === N + 1, `${N} packets`);
+      const order = tunB.written.map((p) => new DataView(p.buffer, p.byteOffset).getUint32(20));
+      assert.deepEqual(
+        order,
+        Array.from({ length: N + 1 }, (_, i) => i),
+        'in order, none lost',
+      );
+      assert.ok(
+        tunB.written.every((p) => p.length === 1220),
+        'inner lengths restored, padding removed',
+      );
+      const runs = udpA.segmentSends;
+      const mean = runs.reduce((x, y) => x + y, 0) / runs.length;
+      assert.ok(
+        mean > 16,
+        `a batch of 64 leaves in few GSO runs (mean ${mean.toFixed(1)} per run)`,
+      );
+      assert.ok(tunB.writeCalls < tunB.written.length / 8, 'TUN writes are batched');
+      assert.equal(a.stats().crypto.workers, workers);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+}
+
+test('when the socket refuses GSO the engine keeps sending and the fallback is visible', async () => {
+  const { a, b, tunA, tunB, udpA } = makePair(1);
+  udpA.refuseGso = true;
+  try {
+    tunA.onPackets!(batchOf(Array.from({ length: 64 }, (_, i) => numbered(i))));
+    await until(() => tunB.written.length === 64, '64 packets');
+    tunA.onPackets!(batchOf(Array.from({ length: 64 }, (_, i) => numbered(64 + i))));
+    await until(() => tunB.written.length === 128, '128 packets');
+    assert.equal(a.stats().gso, false);
+    assert.equal(udpA.gsoFallbacks, 1);
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
