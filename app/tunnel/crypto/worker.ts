@@ -5,13 +5,14 @@
  */
 import { workerData } from 'node:worker_threads';
 import { Lane, STATE, SUBMITTED } from './lane.js';
-import { workLane } from './jobs.js';
+import { selfTest, workLane } from './jobs.js';
 import { SIGNAL_SEQUENCE, SIGNAL_STOP, type WorkerInit } from './signal.js';
 
 const init = workerData as WorkerInit;
 const lanes = init.lanes.map((b) => new Lane(b));
 const signal = new Int32Array(init.signal);
 const nonce = new Uint8Array(12);
+selfTest();
 
 for (;;) {
   const seen = Atomics.load(signal, SIGNAL_SEQUENCE);
