@@ -207,10 +207,14 @@ export class CryptoPool<S, O> {
 
   /** Ends a batch: everything queued so far is handed to the workers. */
   submit(): void {
-    if (this.sealing) this.submitLane(this.sealing);
-    if (this.opening) this.submitLane(this.opening);
+    // Detach before submitting: submitting can deliver results, and the drained()
+    // handler may queue new jobs, which must go to a fresh lane.
+    const sealing = this.sealing;
+    const opening = this.opening;
     this.sealing = null;
     this.opening = null;
+    if (sealing) this.submitLane(sealing);
+    if (opening) this.submitLane(opening);
   }
 
   /** Finishes what is queued (on this thread if need be) and stops the workers. */
@@ -236,16 +240,25 @@ export class CryptoPool<S, O> {
     // Queuing from inside sealed()/opened() could need a lane only that delivery frees.
     if (this.draining)
       throw new Error('queue crypto jobs from drained(), not while results are delivered');
-    let f = this[which] as Filling<T> | null;
-    if (f && (f.count === MAX_JOBS || f.used + size > f.lane.dataCapacity)) {
-      this.submitLane(f);
-      f = null;
+    const slot = this as unknown as Record<'sealing' | 'opening', Filling<T> | null>;
+    for (;;) {
+      const f = slot[which];
+      if (f && f.count < MAX_JOBS && f.used + size <= f.lane.dataCapacity) return f;
+      if (f) {
+        // Full: detach first (see submit()), then hand it over.
+        slot[which] = null;
+        this.submitLane(f);
+        continue;
+      }
+      const lane = this.acquire();
+      // acquire() may have delivered results whose handler queued jobs of this kind
+      // into a lane of their own; keep using that one and give this lane back.
+      if (slot[which]) {
+        this.idle.push(lane);
+        continue;
+      }
+      slot[which] = { lane, kind, count: 0, used: 0, tags: [] };
     }
-    if (!f) {
-      f = { lane: this.acquire(), kind, count: 0, used: 0, tags: [] };
-      (this as unknown as Record<string, Filling<T> | null>)[which] = f;
-    }
-    return f;
   }
 
   private acquire(): Lane {

@@ -178,3 +178,47 @@ test('queuing from inside a result handler is refused; close() delivers what was
   assert.deepEqual(delivered, [0, 1, 2, 3, 4]);
   assert.match(String(error), /drained\(\)/);
 });
+
+test('jobs queued from drained() while lanes are full and being handed over are neither lost nor reordered', async () => {
+  // The engine queues replies from drained(); with a tiny ring that re-enters the pool
+  // while it is submitting or recycling lanes.
+  const delivered: number[] = [];
+  let next = 1000;
+  let pool: CryptoPool<number, number> | undefined;
+  let resolveDone = () => {};
+  const done = new Promise<void>((r) => (resolveDone = r));
+  pool = new CryptoPool<number, number>(
+    {
+      sealed: (tag) => delivered.push(tag),
+      opened: () => {},
+      drained: () => {
+        if (next < 1300) {
+          for (let i = 0; i < 7 && next < 1300; i++) {
+            pool?.seal(key, 1, 0, next, packet(next), 1408, next++);
+          }
+          pool?.submit();
+        }
+        if (delivered.length === 600 + 300) resolveDone();
+      },
+    },
+    { workers: 1, lanes: 2, laneDataBytes: 70_000 },
+  );
+  try {
+    for (let n = 0; n < 600; n++) pool.seal(key, 1, 0, n, packet(n), 1408, n);
+    pool.submit();
+    await done;
+    const first = delivered.filter((t) => t < 1000);
+    const later = delivered.filter((t) => t >= 1000);
+    assert.deepEqual(
+      first,
+      Array.from({ length: 600 }, (_, n) => n),
+    );
+    assert.deepEqual(
+      later,
+      Array.from({ length: 300 }, (_, n) => 1000 + n),
+    );
+    assert.equal(new Set(delivered).size, 900, 'each job delivered once');
+  } finally {
+    await pool.close();
+  }
+});
