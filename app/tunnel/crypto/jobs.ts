@@ -9,7 +9,9 @@ import {
   COUNT,
   DATA_BASE,
   DONE,
+  EPOCH_SHIFT,
   FAILED,
+  INDEX_MASK,
   FINISHED,
   KIND,
   NEXT,
@@ -30,15 +32,22 @@ export const TAG = 16;
 /**
  * Runs jobs of `lane` until none is left to claim. Returns true if this call
  * finished the lane (ran its last job), so the caller can announce it.
+ *
+ * The claim word NEXT holds (epoch << 16 | next index), and the epoch changes
+ * with every submission of the lane. A thread still looping over an earlier
+ * submission therefore cannot claim (and lose) a job of the next one: its
+ * compare-and-swap fails on the epoch, and it stops.
  */
 export function workLane(lane: Lane, nonce: Uint8Array): boolean {
   const control = lane.control;
+  const first = Atomics.load(control, NEXT);
+  const epoch = first >>> EPOCH_SHIFT;
   const count = Atomics.load(control, COUNT);
   const seal = Atomics.load(control, KIND) === SEAL;
   let finished = false;
   for (;;) {
-    const j = Atomics.add(control, NEXT, 1);
-    if (j >= count) break;
+    const j = claimJob(control, epoch, count);
+    if (j < 0) break;
     if (seal) sealJob(lane, j, nonce);
     else openJob(lane, j, nonce);
     if (Atomics.add(control, DONE, 1) + 1 === count) finished = true;
@@ -48,6 +57,19 @@ export function workLane(lane: Lane, nonce: Uint8Array): boolean {
     Atomics.notify(control, STATE);
   }
   return finished;
+}
+
+/**
+ * Claims the next job of submission `epoch` (which has `count` jobs): its index,
+ * or -1 when that submission has no unclaimed job left or is no longer current.
+ */
+export function claimJob(control: Int32Array, epoch: number, count: number): number {
+  for (;;) {
+    const claim = Atomics.load(control, NEXT);
+    const j = claim & INDEX_MASK;
+    if (claim >>> EPOCH_SHIFT !== epoch || j >= count) return -1;
+    if (Atomics.compareExchange(control, NEXT, claim, claim + 1) === claim) return j;
+  }
 }
 
 function setNonce(nonce: Uint8Array, lo: number, hi: number): void {

@@ -29,6 +29,7 @@ export const OPEN = 2;
 export const STATE = 0;
 export const KIND = 1;
 export const COUNT = 2;
+/** Claim word: (epoch << EPOCH_SHIFT) | index of the next unclaimed job. */
 export const NEXT = 3;
 export const DONE = 4;
 const CONTROL_WORDS = 8;
@@ -47,6 +48,8 @@ export const W_RESULT = 12;
 export const FAILED = 0xffffffff;
 
 export const MAX_JOBS = 256;
+export const EPOCH_SHIFT = 16;
+export const INDEX_MASK = 0xffff;
 const CONTROL_BYTES = CONTROL_WORDS * 4;
 const JOBS_BYTES = MAX_JOBS * JOB_BYTES;
 export const DATA_BASE = CONTROL_BYTES + JOBS_BYTES;

@@ -20,7 +20,9 @@ import {
   COUNT,
   DATA_BASE,
   DONE,
+  EPOCH_SHIFT,
   FAILED,
+  INDEX_MASK,
   FINISHED,
   IDLE,
   KIND,
@@ -110,6 +112,7 @@ export class CryptoPool<S, O> {
   private closed = false;
   private draining = false;
   private awaiting = 0;
+  private helpScheduled = false;
   readonly stats: CryptoPoolStats;
 
   constructor(
@@ -278,8 +281,10 @@ export class CryptoPool<S, O> {
     const c = lane.control;
     Atomics.store(c, KIND, f.kind);
     Atomics.store(c, COUNT, f.count);
-    Atomics.store(c, NEXT, 0);
     Atomics.store(c, DONE, 0);
+    // A new epoch (see workLane) with index 0; stored after COUNT and KIND.
+    const epoch = ((Atomics.load(c, NEXT) >>> EPOCH_SHIFT) + 1) & INDEX_MASK;
+    Atomics.store(c, NEXT, epoch << EPOCH_SHIFT);
     this.tags.set(lane, f.tags as (S | O)[]);
     this.stats.lanesSubmitted++;
     const alone = this.inFlight.length === 0;
@@ -304,8 +309,28 @@ export class CryptoPool<S, O> {
     };
     if (waiting.async) void waiting.value.then(done);
     else queueMicrotask(done);
-    // Work alongside the workers; if this thread ran the last job, deliver now.
-    if (this.submitterHelps && workLane(lane, this.nonce)) this.drain();
+    if (this.submitterHelps) this.scheduleHelp();
+  }
+
+  /**
+   * Lets this thread work on whatever is still unclaimed once the event loop has
+   * dealt with the I/O that is ready (setImmediate runs after the poll phase): the
+   * workers get a head start, and this thread joins in instead of idling.
+   */
+  private scheduleHelp(): void {
+    if (this.helpScheduled) return;
+    this.helpScheduled = true;
+    setImmediate(() => {
+      this.helpScheduled = false;
+      if (this.closed) return;
+      let finishedHere = false;
+      for (const lane of this.inFlight) {
+        if (Atomics.load(lane.control, STATE) === SUBMITTED && workLane(lane, this.nonce)) {
+          finishedHere = true;
+        }
+      }
+      if (finishedHere) this.drain();
+    });
   }
 
   /** Runs the oldest lane's unclaimed jobs here, waits for the rest, delivers in order. */
