@@ -74,18 +74,48 @@ export interface UdpSocket {
    * Returns 0 or a positive errno (never throws for I/O).
    */
   sendSegments(data: Uint8Array, segmentSize: number, addr: IpBytes, port: number): number;
+  /**
+   * Send `count` datagrams, each to its own destination, with sendmmsg (one
+   * syscall per run of up to 64 datagrams leaving through the same socket).
+   * Datagram i is data[offsets[i] .. offsets[i] + lengths[i]) to the address
+   * in addrs[i*16 .. i*16+16) (IPv4: first 4 bytes) of family families[i]
+   * (4 or 6), port ports[i]: the layout of a DatagramBatch. Returns how many
+   * the kernel accepted; one it refuses is dropped and counted in
+   * stats().sendErrors, and a full socket buffer drops the rest. A batch with
+   * a bad range, family or port throws a RangeError before anything is sent.
+   */
+  sendMany(
+    data: Uint8Array,
+    offsets: Uint32Array,
+    lengths: Uint32Array,
+    count: number,
+    addrs: Uint8Array,
+    families: Uint8Array,
+    ports: Uint16Array,
+  ): number;
   /** Whether sends currently use UDP GSO. */
   readonly gso: boolean;
   /** Times the kernel refused GSO and the socket fell back (0 or 1). */
   readonly gsoFallbacks: number;
-  /** Turn GSO off (e.g. `--no-gso`) or back on where the kernel allows it. */
+  /** Turn GSO off (e.g. `--no-gso`) or back on where the kernel allows it (not after a refusal). */
   setGso(enabled: boolean): void;
+  /**
+   * Whether the sockets receive with UDP GRO (on by default where the kernel
+   * has it): the kernel may then hand over several datagrams of one sender in
+   * one buffer, which the addon splits again, so batches still carry one
+   * entry per datagram.
+   */
+  readonly gro: boolean;
+  /** Turn GRO off (for comparison) or back on where the kernel has it. */
+  setGro(enabled: boolean): void;
   /** Syscall and datagram counters since open. */
   stats(): UdpStats;
   close(): void;
 }
 
+/** Counters of one TunDevice since open; syscalls counted where they are made (strace-comparable). */
 export interface TunStats {
+  /** read() calls: one per packet, plus the one per wake-up that found the queue empty. */
   readSyscalls: number;
   packetsRead: number;
   writeSyscalls: number;
@@ -93,18 +123,27 @@ export interface TunStats {
   writeErrors: number;
 }
 
+/**
+ * Counters of one UdpSocket (both families) since open. Syscalls are counted
+ * where they are made, refused ones included, so they match `strace -c`.
+ */
 export interface UdpStats {
-  /** sendmsg/sendmmsg/sendto calls made. */
+  /** sendto/sendmsg/sendmmsg calls made. */
   sendSyscalls: number;
+  /** Datagrams the kernel accepted (each GSO segment counts as one). */
   datagramsSent: number;
-  /** sendmsg calls that carried UDP_SEGMENT, and the segments they carried. */
+  /** Successful sendmsg calls that carried UDP_SEGMENT, and the segments they carried. */
   gsoSends: number;
   segmentsSent: number;
+  /** recvmmsg calls made (each takes up to 64 buffers; one per wake-up when fewer are queued). */
   recvSyscalls: number;
+  /** Datagrams handed to JS, after splitting GRO buffers. */
   datagramsReceived: number;
   /** Received buffers the kernel had coalesced (GRO) from more than one datagram. */
   groCoalesced: number;
+  /** Times the kernel refused GSO and the socket fell back (0 or 1). */
   gsoFallbacks: number;
+  /** Failed sends: one per failed send() or sendSegments() call, one per datagram sendMany() dropped. */
   sendErrors: number;
 }
 

@@ -74,6 +74,28 @@ bool ReadBytes(Napi::Env env, const Napi::Value& value, const std::string& what,
   return true;
 }
 
+bool ReadUint32Array(Napi::Env env, const Napi::Value& value, const std::string& what,
+                     Napi::Uint32Array* out) {
+  if (!value.IsTypedArray() ||
+      value.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+    ThrowTypeError(env, what + " must be a Uint32Array");
+    return false;
+  }
+  *out = value.As<Napi::Uint32Array>();
+  return true;
+}
+
+bool ReadUint16Array(Napi::Env env, const Napi::Value& value, const std::string& what,
+                     Napi::Uint16Array* out) {
+  if (!value.IsTypedArray() ||
+      value.As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
+    ThrowTypeError(env, what + " must be a Uint16Array");
+    return false;
+  }
+  *out = value.As<Napi::Uint16Array>();
+  return true;
+}
+
 bool ReadIpBytes(Napi::Env env, const Napi::Value& value, const std::string& what,
                  IpAddress* out) {
   const uint8_t* data = nullptr;

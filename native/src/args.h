@@ -28,6 +28,11 @@ bool ReadFunction(Napi::Env env, const Napi::Value& value, const std::string& wh
 // A Uint8Array (Buffer included); the pointer is valid while the value is.
 bool ReadBytes(Napi::Env env, const Napi::Value& value, const std::string& what,
                const uint8_t** data, size_t* length);
+// A Uint32Array / Uint16Array; the data stays valid while the value is.
+bool ReadUint32Array(Napi::Env env, const Napi::Value& value, const std::string& what,
+                     Napi::Uint32Array* out);
+bool ReadUint16Array(Napi::Env env, const Napi::Value& value, const std::string& what,
+                     Napi::Uint16Array* out);
 // A 4-byte (IPv4) or 16-byte (IPv6) Uint8Array.
 bool ReadIpBytes(Napi::Env env, const Napi::Value& value, const std::string& what,
                  IpAddress* out);

@@ -32,11 +32,15 @@ constexpr NativeHandle kInvalidHandle = -1;
 constexpr size_t kBatchCapacity = 64;
 constexpr size_t kSlotSize = 65535;
 constexpr size_t kArenaSize = kBatchCapacity * kSlotSize;
-// With UDP GRO one received buffer holds up to 64 datagrams of one sender
-// (UDP_MAX_SEGMENTS); a datagram batch has an entry per datagram, so its
-// descriptor arrays are this long while the buffers stay kBatchCapacity.
-constexpr size_t kMaxSegments = 64;
-constexpr size_t kDatagramEntries = kBatchCapacity * kMaxSegments;
+// Datagrams per GSO sendmsg: the UDP_MAX_SEGMENTS of every kernel with
+// UDP_SEGMENT (newer ones accept 128; 64 works everywhere).
+constexpr size_t kMaxGsoSegments = 64;
+// A datagram batch has an entry per datagram, several per received buffer
+// when GRO coalesced them. GRO on a device stops at 64 per buffer, so 64 per
+// buffer is the size of the descriptor arrays; a buffer with more (a 128-
+// segment GSO packet handed over whole by loopback or a veth) is described
+// over several batches.
+constexpr size_t kDatagramEntries = kBatchCapacity * 64;
 
 // Interface names are at most 15 bytes (IFNAMSIZ - 1 on Linux).
 constexpr size_t kMaxInterfaceName = 15;
@@ -117,14 +121,37 @@ struct UdpOffloads {
 };
 UdpOffloads UdpEnableOffloads(const UdpInfo& sockets);
 
+// Switch UDP GRO on or off on both sockets (the IPv6 one when present).
+int UdpSetGro(const UdpInfo& sockets, bool enabled);
+
 // Send the datagrams laid out back to back in data[0, length), each
 // segment_size bytes but the last, to one destination. While *gso is true,
-// with one sendmsg + UDP_SEGMENT per at most kMaxSegments datagrams; if the
-// kernel refuses GSO, *gso becomes false (counted in gso_fallbacks) and the
-// rest goes out with sendmmsg, as it does whenever *gso is false.
+// with one sendmsg + UDP_SEGMENT per at most kMaxGsoSegments datagrams and one
+// IP datagram's worth of payload (65507 bytes over IPv4, 65527 over IPv6); if
+// the kernel refuses GSO, *gso becomes false (counted in gso_fallbacks) and
+// the rest goes out with sendmmsg, as it does whenever *gso is false. A
+// segment_size no datagram of that family can carry is EMSGSIZE, not a
+// refusal.
 int UdpSendSegments(const UdpInfo& sockets, const uint8_t* data, size_t length,
                     size_t segment_size, const IpAddress& to, uint16_t port, bool* gso,
                     UdpCounters* counters);
+
+// One datagram of a UdpSendMany batch, each with its own destination.
+struct OutgoingDatagram {
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+  IpAddress to;
+  uint16_t port = 0;
+};
+
+// Send `count` datagrams with sendmmsg: one call per run of consecutive
+// datagrams that leave through the same socket (IPv4 or IPv6), at most
+// kBatchCapacity per call. A datagram the kernel refuses is dropped (one
+// send_errors each) and the rest still go; a full socket buffer (EAGAIN)
+// drops the rest of the batch and makes the result EAGAIN. *sent is how many
+// the kernel accepted; the result is otherwise 0 or the first error seen.
+int UdpSendMany(const UdpInfo& sockets, const OutgoingDatagram* datagrams, size_t count,
+                size_t* sent, UdpCounters* counters);
 
 // Where a batched receive puts its results. Buffers: kBatchCapacity slots of
 // kSlotSize in the arena. Entries (offsets, lengths, ports, families, addrs
@@ -145,10 +172,14 @@ class DatagramReceiver {
  public:
   static std::unique_ptr<DatagramReceiver> Create(const DatagramSlots& slots);
   virtual ~DatagramReceiver() = default;
-  // Receive up to `max` buffers from one socket (one recvmmsg); *buffers and
-  // *entries (datagrams after splitting GRO buffers) are always set.
-  virtual int Receive(NativeHandle handle, size_t max, size_t* buffers, size_t* entries,
-                      UdpCounters* counters) = 0;
+  // Receive up to `max` buffers from one socket (one recvmmsg) into the arena
+  // slots; *buffers is always set. Returns EAGAIN once the queue is drained.
+  virtual int Receive(NativeHandle handle, size_t max, size_t* buffers, UdpCounters* counters) = 0;
+  // Write entries for the datagrams of the last Receive, from where the
+  // previous call stopped, at most kDatagramEntries: one per datagram, a
+  // buffer GRO coalesced split at its segment size. Returns how many were
+  // written, 0 once every datagram has been described.
+  virtual size_t NextEntries(UdpCounters* counters) = 0;
 };
 
 // ---- network configuration ---------------------------------------------------

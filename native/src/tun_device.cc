@@ -123,18 +123,12 @@ Napi::Value TunDevice::WriteBatch(const Napi::CallbackInfo& info) {
   if (!ReadBytes(env, info[0], "TunDevice.writeBatch: data", &data, &length)) {
     return env.Undefined();
   }
-  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() !=
-                                     napi_uint32_array) {
-    ThrowTypeError(env, "TunDevice.writeBatch: offsets must be a Uint32Array");
+  Napi::Uint32Array offsets;
+  Napi::Uint32Array lengths;
+  if (!ReadUint32Array(env, info[1], "TunDevice.writeBatch: offsets", &offsets) ||
+      !ReadUint32Array(env, info[2], "TunDevice.writeBatch: lengths", &lengths)) {
     return env.Undefined();
   }
-  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() !=
-                                     napi_uint32_array) {
-    ThrowTypeError(env, "TunDevice.writeBatch: lengths must be a Uint32Array");
-    return env.Undefined();
-  }
-  Napi::Uint32Array offsets = info[1].As<Napi::Uint32Array>();
-  Napi::Uint32Array lengths = info[2].As<Napi::Uint32Array>();
   const size_t max = std::min(offsets.ElementLength(), lengths.ElementLength());
   if (!ReadUint32(env, info[3], "TunDevice.writeBatch: count", 0,
                   static_cast<uint32_t>(std::min<size_t>(max, 0xffffffffu)), &count)) {

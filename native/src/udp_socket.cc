@@ -1,5 +1,10 @@
 #include "udp_socket.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
 #include "addon_data.h"
 #include "args.h"
 #include "js_errors.h"
@@ -19,9 +24,12 @@ Napi::Function UdpSocket::DefineClass(Napi::Env env) {
                                                 InstanceMethod<&UdpSocket::Send>("send"),
                                                 InstanceMethod<&UdpSocket::SendSegments>(
                                                     "sendSegments"),
+                                                InstanceMethod<&UdpSocket::SendMany>("sendMany"),
                                                 InstanceMethod<&UdpSocket::SetGso>("setGso"),
+                                                InstanceMethod<&UdpSocket::SetGro>("setGro"),
                                                 InstanceMethod<&UdpSocket::Stats>("stats"),
                                                 InstanceAccessor<&UdpSocket::GetGso>("gso"),
+                                                InstanceAccessor<&UdpSocket::GetGro>("gro"),
                                                 InstanceAccessor<&UdpSocket::GetGsoFallbacks>(
                                                     "gsoFallbacks"),
                                                 InstanceMethod<&UdpSocket::Close>("close"),
@@ -77,6 +85,8 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info)
   const UdpOffloads offloads = UdpEnableOffloads(Sockets());
   gso_available_ = offloads.gso;
   gso_ = offloads.gso;
+  gro_available_ = offloads.gro;
+  gro_ = offloads.gro;
   Value().DefineProperties({
       Napi::PropertyDescriptor::Value("port", Napi::Number::New(env, sockets->port),
                                       napi_enumerable),
@@ -170,6 +180,74 @@ Napi::Value UdpSocket::SendSegments(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, err);
 }
 
+Napi::Value UdpSocket::SendMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* const what = "UdpSocket.sendMany";
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+  Napi::Uint32Array offsets;
+  Napi::Uint32Array lengths;
+  uint32_t count = 0;
+  const uint8_t* addrs = nullptr;
+  size_t addrs_length = 0;
+  const uint8_t* families = nullptr;
+  size_t families_length = 0;
+  Napi::Uint16Array ports;
+  if (!ReadBytes(env, info[0], std::string(what) + ": data", &data, &length) ||
+      !ReadUint32Array(env, info[1], std::string(what) + ": offsets", &offsets) ||
+      !ReadUint32Array(env, info[2], std::string(what) + ": lengths", &lengths) ||
+      !ReadUint32(env, info[3], std::string(what) + ": count", 0, 0xffffffffu, &count) ||
+      !ReadBytes(env, info[4], std::string(what) + ": addrs", &addrs, &addrs_length) ||
+      !ReadBytes(env, info[5], std::string(what) + ": families", &families, &families_length) ||
+      !ReadUint16Array(env, info[6], std::string(what) + ": ports", &ports)) {
+    return env.Undefined();
+  }
+  if (count > offsets.ElementLength() || count > lengths.ElementLength() ||
+      count > families_length || count > ports.ElementLength() || count > addrs_length / 16) {
+    ThrowRangeError(env, std::string(what) + ": count exceeds the length of an array");
+    return env.Undefined();
+  }
+  // Check everything before sending anything: a bad batch is refused whole.
+  for (uint32_t i = 0; i < count; ++i) {
+    if (static_cast<uint64_t>(offsets[i]) + lengths[i] > length) {
+      ThrowRangeError(env, std::string(what) + ": datagram " + std::to_string(i) +
+                               " lies outside data");
+      return env.Undefined();
+    }
+    if ((families[i] != 4 && families[i] != 6) || ports[i] == 0) {
+      ThrowRangeError(env, std::string(what) + ": datagram " + std::to_string(i) +
+                               " needs family 4 or 6 and a port in 1..65535");
+      return env.Undefined();
+    }
+  }
+  if (handles_.closed()) return Napi::Number::New(env, 0);
+  // A stack chunk at a time: no allocation per call.
+  OutgoingDatagram chunk[kBatchCapacity];
+  size_t total = 0;
+  for (uint32_t first = 0; first < count; first += kBatchCapacity) {
+    const size_t n = std::min<size_t>(kBatchCapacity, count - first);
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = first + k;
+      OutgoingDatagram& g = chunk[k];
+      g.data = data + offsets[i];
+      g.length = lengths[i];
+      g.to.family = families[i];
+      std::memcpy(g.to.bytes, addrs + i * 16, 16);
+      if (g.to.family == 4) std::memset(g.to.bytes + 4, 0, 12);
+      g.port = ports[i];
+    }
+    size_t sent = 0;
+    const int err = UdpSendMany(Sockets(), chunk, n, &sent, &counters_);
+    total += sent;
+    if (err == EAGAIN) {
+      // Full socket buffer: the rest of the batch is dropped, like a lost packet.
+      counters_.send_errors += count - first - n;
+      break;
+    }
+  }
+  return Napi::Number::New(env, static_cast<double>(total));
+}
+
 Napi::Value UdpSocket::SetGso(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   bool enabled = false;
@@ -180,6 +258,20 @@ Napi::Value UdpSocket::SetGso(const Napi::CallbackInfo& info) {
 
 Napi::Value UdpSocket::GetGso(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), gso_);
+}
+
+Napi::Value UdpSocket::SetGro(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool enabled = false;
+  if (!ReadBoolean(env, info[0], "UdpSocket.setGro: enabled", &enabled)) return env.Undefined();
+  if (handles_.closed() || !gro_available_ || enabled == gro_) return env.Undefined();
+  // Only a kernel without UDP_GRO refuses this, and then gro_available_ is false.
+  if (UdpSetGro(Sockets(), enabled) == 0) gro_ = enabled;
+  return env.Undefined();
+}
+
+Napi::Value UdpSocket::GetGro(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), gro_);
 }
 
 Napi::Value UdpSocket::GetGsoFallbacks(const Napi::CallbackInfo& info) {
@@ -229,10 +321,16 @@ void UdpSocket::OnReadable(void* self, size_t index) {
   for (int round = 0; round < kBatchesPerWakeup; ++round) {
     if (socket->handles_.closed() || !socket->channel_.is_open()) break;
     size_t buffers = 0;
-    size_t entries = 0;
     const int err = socket->receiver_->Receive(socket->handles_.handle(index), kBatchCapacity,
-                                               &buffers, &entries, &socket->counters_);
-    if (entries > 0 && !socket->channel_.Deliver(entries)) break;
+                                               &buffers, &socket->counters_);
+    // Usually one batch; more when buffers held more datagrams than a batch
+    // has entries. If the callback throws or closes the socket, the rest of
+    // this receive is dropped (the receiver may be gone).
+    for (;;) {
+      const size_t entries = socket->receiver_->NextEntries(&socket->counters_);
+      if (entries == 0) break;
+      if (!socket->channel_.Deliver(entries)) return;
+    }
     if (err != 0 || buffers < kBatchCapacity) break;
   }
   (void)keep_alive;

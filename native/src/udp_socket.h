@@ -26,8 +26,11 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value SendSegments(const Napi::CallbackInfo& info);
+  Napi::Value SendMany(const Napi::CallbackInfo& info);
   Napi::Value SetGso(const Napi::CallbackInfo& info);
   Napi::Value GetGso(const Napi::CallbackInfo& info);
+  Napi::Value SetGro(const Napi::CallbackInfo& info);
+  Napi::Value GetGro(const Napi::CallbackInfo& info);
   Napi::Value GetGsoFallbacks(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   UdpInfo Sockets() const;
@@ -46,6 +49,9 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   bool gso_available_ = false;
   bool gso_ = false;
   bool refused_ = false;
+  // gro_available_: the kernel has UDP_GRO; gro_: it is on now.
+  bool gro_available_ = false;
+  bool gro_ = false;
 };
 
 }  // namespace slipstream

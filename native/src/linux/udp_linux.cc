@@ -23,9 +23,11 @@
 namespace slipstream {
 namespace {
 
-// The largest UDP payload one IPv4 datagram (and so one GSO super-datagram)
-// can carry.
-constexpr size_t kMaxSuperDatagram = 65507;
+// The largest UDP payload one datagram (and so one GSO super-datagram) can
+// carry: 65535 minus the IPv4 and UDP headers; for IPv6, whose length field
+// leaves out its own header, 65535 minus the UDP header (no jumbograms).
+constexpr size_t kMaxPayloadV4 = 65507;
+constexpr size_t kMaxPayloadV6 = 65527;
 
 // Large buffers absorb bursts between event-loop turns. The *FORCE variants
 // exceed net.core.[rw]mem_max but need CAP_NET_ADMIN, so fall back quietly.
@@ -120,9 +122,12 @@ class LinuxDatagramReceiver final : public DatagramReceiver {
     }
   }
 
-  int Receive(NativeHandle handle, size_t max, size_t* buffers, size_t* entries,
-              UdpCounters* counters) override {
+  int Receive(NativeHandle handle, size_t max, size_t* buffers, UdpCounters* counters) override {
     if (max > kBatchCapacity) max = kBatchCapacity;
+    received_ = 0;
+    next_buffer_ = 0;
+    next_offset_ = 0;
+    *buffers = 0;
     // The kernel overwrites msg_namelen/msg_controllen/msg_flags: reset per call.
     for (size_t i = 0; i < max; ++i) {
       msghdr& h = messages_[i].msg_hdr;
@@ -140,33 +145,43 @@ class LinuxDatagramReceiver final : public DatagramReceiver {
       got = recvmmsg(handle, messages_, static_cast<unsigned int>(max), MSG_DONTWAIT, nullptr);
       ++counters->recv_syscalls;
     } while (got < 0 && errno == EINTR);
-    *buffers = 0;
-    *entries = 0;
     if (got < 0) return errno == EWOULDBLOCK ? EAGAIN : errno;
-    const size_t n = static_cast<size_t>(got);
-    size_t e = 0;
-    for (size_t i = 0; i < n; ++i) {
+    received_ = static_cast<size_t>(got);
+    for (size_t i = 0; i < received_; ++i) {
       const size_t length = messages_[i].msg_len;
       size_t segment = GroSegmentSize(messages_[i].msg_hdr);
       if (segment == 0 || segment >= length) segment = length;
       if (length > segment) ++counters->gro_coalesced;
+      segments_[i] = segment;
+    }
+    *buffers = received_;
+    // Fewer than asked means the queue is drained.
+    return received_ < max ? EAGAIN : 0;
+  }
+
+  size_t NextEntries(UdpCounters* counters) override {
+    size_t e = 0;
+    while (next_buffer_ < received_ && e < kDatagramEntries) {
+      const size_t i = next_buffer_;
+      const size_t length = messages_[i].msg_len;
+      const size_t segment = segments_[i];
       const uint32_t base = static_cast<uint32_t>(i * kSlotSize);
       // A zero-length datagram is still a datagram (one entry).
-      size_t at = 0;
       do {
-        const size_t part = std::min(segment, length - at);
-        slots_.offsets[e] = base + static_cast<uint32_t>(at);
+        const size_t part = std::min(segment, length - next_offset_);
+        slots_.offsets[e] = base + static_cast<uint32_t>(next_offset_);
         slots_.lengths[e] = static_cast<uint32_t>(part);
         WritePeer(peers_[i], e);
         ++e;
-        at += part;
-      } while (at < length);
+        next_offset_ += part;
+      } while (next_offset_ < length && e < kDatagramEntries);
+      if (next_offset_ >= length) {
+        ++next_buffer_;
+        next_offset_ = 0;
+      }
     }
     counters->datagrams_received += e;
-    *buffers = n;
-    *entries = e;
-    // Fewer than asked means the queue is drained.
-    return n < max ? EAGAIN : 0;
+    return e;
   }
 
  private:
@@ -205,6 +220,12 @@ class LinuxDatagramReceiver final : public DatagramReceiver {
   sockaddr_storage peers_[kBatchCapacity];
   // Room for the UDP_GRO segment size (and anything else the kernel adds).
   alignas(cmsghdr) char control_[kBatchCapacity][64];
+  // The last Receive: how many buffers, each one's segment size, and how far
+  // NextEntries has got (buffer, byte offset in it).
+  size_t received_ = 0;
+  size_t segments_[kBatchCapacity] = {};
+  size_t next_buffer_ = 0;
+  size_t next_offset_ = 0;
 };
 
 // The socket and address for a destination: IPv4 (and IPv4-mapped) on the
@@ -213,6 +234,8 @@ struct Destination {
   int fd = -1;
   sockaddr_storage addr;
   socklen_t length = 0;
+  // The largest UDP payload one datagram of this family can carry.
+  size_t max_payload = 0;
 };
 
 int Resolve(const UdpInfo& sockets, const IpAddress& to, uint16_t port, Destination* out) {
@@ -224,6 +247,7 @@ int Resolve(const UdpInfo& sockets, const IpAddress& to, uint16_t port, Destinat
     std::memcpy(&a->sin_addr, to.family == 4 ? to.bytes : to.bytes + 12, 4);
     out->fd = sockets.v4;
     out->length = sizeof *a;
+    out->max_payload = kMaxPayloadV4;
     return 0;
   }
   if (sockets.v6 < 0) return EAFNOSUPPORT;
@@ -233,6 +257,7 @@ int Resolve(const UdpInfo& sockets, const IpAddress& to, uint16_t port, Destinat
   std::memcpy(&a->sin6_addr, to.bytes, 16);
   out->fd = sockets.v6;
   out->length = sizeof *a;
+  out->max_payload = kMaxPayloadV6;
   return 0;
 }
 
@@ -277,8 +302,8 @@ int SendGso(const Destination& d, const uint8_t* data, size_t length, size_t seg
 }
 
 // The same datagrams with sendmmsg, kBatchCapacity per call.
-int SendMany(const Destination& d, const uint8_t* data, size_t length, size_t segment,
-             UdpCounters* counters) {
+int SendRun(const Destination& d, const uint8_t* data, size_t length, size_t segment,
+            UdpCounters* counters) {
   mmsghdr messages[kBatchCapacity];
   iovec iov[kBatchCapacity];
   size_t at = 0;
@@ -359,10 +384,17 @@ UdpOffloads UdpEnableOffloads(const UdpInfo& sockets) {
   // with ENOPROTOOPT where the kernel has no UDP_SEGMENT.
   const int zero = 0;
   result.gso = setsockopt(sockets.v4, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
-  const int on = 1;
-  result.gro = setsockopt(sockets.v4, SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
-  if (sockets.v6 >= 0 && result.gro) setsockopt(sockets.v6, SOL_UDP, UDP_GRO, &on, sizeof on);
+  result.gro = UdpSetGro(sockets, true) == 0;
   return result;
+}
+
+int UdpSetGro(const UdpInfo& sockets, bool enabled) {
+  const int value = enabled ? 1 : 0;
+  if (setsockopt(sockets.v4, SOL_UDP, UDP_GRO, &value, sizeof value) < 0) return errno;
+  if (sockets.v6 >= 0 && setsockopt(sockets.v6, SOL_UDP, UDP_GRO, &value, sizeof value) < 0) {
+    return errno;
+  }
+  return 0;
 }
 
 int UdpSendSegments(const UdpInfo& sockets, const uint8_t* data, size_t length,
@@ -371,13 +403,17 @@ int UdpSendSegments(const UdpInfo& sockets, const uint8_t* data, size_t length,
   if (segment_size == 0 || length == 0) return EINVAL;
   Destination d;
   int err = Resolve(sockets, to, port, &d);
-  if (err != 0) return err;
+  if (err == 0 && segment_size > d.max_payload) err = EMSGSIZE;
+  if (err != 0) {
+    // The caller's mistake, not the kernel refusing GSO: nothing to fall back from.
+    ++counters->send_errors;
+    return err;
+  }
   size_t at = 0;
   const size_t total_segments = (length + segment_size - 1) / segment_size;
   if (*gso && total_segments > 1) {
-    // Kernel limits per sendmsg: 64 segments and one IP datagram's worth of payload.
-    const size_t per_send =
-        std::max<size_t>(1, std::min(kMaxSegments, kMaxSuperDatagram / segment_size));
+    // Kernel limits per sendmsg: the segment count and one datagram's payload.
+    const size_t per_send = std::min(kMaxGsoSegments, d.max_payload / segment_size);
     while (at < length) {
       const size_t chunk = std::min(per_send * segment_size, length - at);
       err = SendGso(d, data + at, chunk, segment_size, counters);
@@ -402,9 +438,71 @@ int UdpSendSegments(const UdpInfo& sockets, const uint8_t* data, size_t length,
     }
     if (at == length) return 0;
   }
-  err = SendMany(d, data + at, length - at, segment_size, counters);
+  err = SendRun(d, data + at, length - at, segment_size, counters);
   if (err != 0) ++counters->send_errors;
   return err;
+}
+
+int UdpSendMany(const UdpInfo& sockets, const OutgoingDatagram* datagrams, size_t count,
+                size_t* sent, UdpCounters* counters) {
+  *sent = 0;
+  int first_error = 0;
+  const auto fail = [&](int err, size_t datagrams_lost) {
+    if (first_error == 0) first_error = err;
+    counters->send_errors += datagrams_lost;
+  };
+  Destination to[kBatchCapacity];
+  mmsghdr messages[kBatchCapacity];
+  iovec iov[kBatchCapacity];
+  size_t next = 0;
+  while (next < count) {
+    // Collect a run for one socket; a datagram with no way out is dropped here.
+    size_t n = 0;
+    int fd = -1;
+    for (; next < count && n < kBatchCapacity; ++next) {
+      const OutgoingDatagram& g = datagrams[next];
+      Destination& d = to[n];
+      const int err = Resolve(sockets, g.to, g.port, &d);
+      if (err != 0) {
+        fail(err, 1);
+        continue;
+      }
+      if (n > 0 && d.fd != fd) break;
+      fd = d.fd;
+      iov[n].iov_base = const_cast<uint8_t*>(g.data);
+      iov[n].iov_len = g.length;
+      std::memset(&messages[n], 0, sizeof messages[n]);
+      messages[n].msg_hdr.msg_name = &d.addr;
+      messages[n].msg_hdr.msg_namelen = d.length;
+      messages[n].msg_hdr.msg_iov = &iov[n];
+      messages[n].msg_hdr.msg_iovlen = 1;
+      ++n;
+    }
+    size_t done = 0;
+    while (done < n) {
+      const int got = sendmmsg(fd, messages + done, static_cast<unsigned int>(n - done),
+                               MSG_DONTWAIT | MSG_NOSIGNAL);
+      ++counters->send_syscalls;
+      if (got > 0) {
+        done += static_cast<size_t>(got);
+        *sent += static_cast<size_t>(got);
+        counters->datagrams_sent += static_cast<uint64_t>(got);
+        continue;
+      }
+      const int err = got < 0 ? errno : EAGAIN;
+      if (err == EINTR) continue;
+      if (err == EAGAIN || err == EWOULDBLOCK) {
+        // The socket buffer is full: what is left would only fail again.
+        fail(EAGAIN, (n - done) + (count - next));
+        return EAGAIN;
+      }
+      // sendmmsg reports an error only for the first datagram it tried: drop
+      // that one and go on with the rest.
+      fail(err, 1);
+      ++done;
+    }
+  }
+  return first_error;
 }
 
 std::unique_ptr<DatagramReceiver> DatagramReceiver::Create(const DatagramSlots& slots) {

@@ -9,12 +9,12 @@ namespace {
 
 class UnsupportedDatagramReceiver final : public DatagramReceiver {
  public:
-  int Receive(NativeHandle /*handle*/, size_t /*max*/, size_t* buffers, size_t* entries,
+  int Receive(NativeHandle /*handle*/, size_t /*max*/, size_t* buffers,
               UdpCounters* /*counters*/) override {
     *buffers = 0;
-    *entries = 0;
     return ENOTSUP;
   }
+  size_t NextEntries(UdpCounters* /*counters*/) override { return 0; }
 };
 
 }  // namespace
@@ -36,6 +36,16 @@ int UdpSendSegments(const UdpInfo& /*sockets*/, const uint8_t* /*data*/, size_t 
                     size_t /*segment_size*/, const IpAddress& /*to*/, uint16_t /*port*/,
                     bool* gso, UdpCounters* /*counters*/) {
   *gso = false;
+  return ENOTSUP;
+}
+
+// Not implemented yet (URO via UDP_RECV_MAX_COALESCED_SIZE later): ENOTSUP.
+int UdpSetGro(const UdpInfo& /*sockets*/, bool /*enabled*/) { return ENOTSUP; }
+
+// Not implemented yet (WSASendMsg per datagram, or RIO, later): ENOTSUP.
+int UdpSendMany(const UdpInfo& /*sockets*/, const OutgoingDatagram* /*datagrams*/,
+                size_t /*count*/, size_t* sent, UdpCounters* /*counters*/) {
+  *sent = 0;
   return ENOTSUP;
 }
 

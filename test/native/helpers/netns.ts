@@ -86,6 +86,56 @@ export class TestNamespace {
     return JSON.parse(lines[lines.length - 1] ?? 'null') as T;
   }
 
+  /**
+   * Joins this namespace to `peer` with a veth pair: this end gets `v4[0]`
+   * and `v6[0]` (CIDR), the peer's end `v4[1]` and `v6[1]`. Both ends are up,
+   * without kernel link-local addresses, and have carrier when this returns.
+   * The pair goes away with either namespace.
+   */
+  async connect(
+    peer: TestNamespace,
+    addrs: { v4: [string, string]; v6: [string, string] },
+  ): Promise<{ ifA: string; ifB: string }> {
+    const id = randomBytes(3).toString('hex');
+    const ifA = `vg${id}a`;
+    const ifB = `vg${id}b`;
+    await mustRun('ip', [
+      '-n',
+      this.name,
+      'link',
+      'add',
+      ifA,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      ifB,
+      'netns',
+      peer.name,
+    ]);
+    const ends: [TestNamespace, string, 0 | 1][] = [
+      [this, ifA, 0],
+      [peer, ifB, 1],
+    ];
+    for (const [ns, ifname, i] of ends) {
+      await mustRun('ip', ['-n', ns.name, 'link', 'set', ifname, 'addrgenmode', 'none']);
+      await mustRun('ip', ['-n', ns.name, 'addr', 'add', addrs.v4[i], 'dev', ifname]);
+      await mustRun('ip', ['-n', ns.name, 'addr', 'add', addrs.v6[i], 'dev', ifname, 'nodad']);
+      await mustRun('ip', ['-n', ns.name, 'link', 'set', ifname, 'up']);
+    }
+    // Carrier arrives asynchronously once both ends are up.
+    const deadline = Date.now() + 5000;
+    for (const [ns, ifname] of ends) {
+      for (;;) {
+        const [l] = await ns.ipJson<{ operstate?: string }[]>(['link', 'show', ifname]);
+        if (l?.operstate === 'UP') break;
+        if (Date.now() > deadline) throw new Error(`no carrier on ${ifname}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    return { ifA, ifB };
+  }
+
   /** Reads `ip -j <args>` inside the namespace. */
   async ipJson<T>(args: string[]): Promise<T> {
     return JSON.parse((await mustRun('ip', ['-n', this.name, '-j', ...args])) || '[]') as T;

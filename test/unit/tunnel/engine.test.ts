@@ -102,6 +102,17 @@ class MemoryUdp implements UdpSocket {
   setGso(enabled: boolean): void {
     this.gso = enabled;
   }
+  gro = true;
+  setGro(enabled: boolean): void {
+    this.gro = enabled;
+  }
+  sendMany(data: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number {
+    this.sendCalls++;
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) parts.push(data.slice(offsets[i]!, offsets[i]! + lengths[i]!));
+    this.deliver(parts);
+    return count;
+  }
   stats(): UdpStats {
     return {
       sendSyscalls: this.sendCalls,
