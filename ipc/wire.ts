@@ -1,0 +1,47 @@
+/**
+ * Framing of the IPC schema on a byte stream (the helper's Unix socket or
+ * named pipe, the web harness's WebSocket): one JSON object per line.
+ * Requests carry an id the response echoes; events carry a name.
+ */
+import { z } from 'zod';
+import { Envelope } from './schema.js';
+
+/** Longest line either side accepts: the largest request (a 1 MB profile) plus room. */
+export const MAX_LINE_BYTES = 2 * 1024 * 1024;
+
+export const RequestFrame = z.object({
+  id: z.number().int().nonnegative(),
+  command: z.string().max(64),
+  payload: z.unknown(),
+});
+export const ServerFrame = z.union([
+  z.object({ id: z.number().int().nonnegative(), envelope: Envelope }),
+  z.object({ event: z.string().max(64), payload: z.unknown() }),
+]);
+
+/**
+ * Splits a byte stream into lines, refusing (with `onTooLong`) any line over
+ * MAX_LINE_BYTES instead of buffering without bound.
+ */
+export class LineSplitter {
+  private pending = '';
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly onTooLong: () => void,
+  ) {}
+
+  push(chunk: string): void {
+    this.pending += chunk;
+    let at = this.pending.indexOf('\n');
+    while (at !== -1) {
+      const line = this.pending.slice(0, at);
+      this.pending = this.pending.slice(at + 1);
+      if (line.length > 0) this.onLine(line);
+      at = this.pending.indexOf('\n');
+    }
+    if (this.pending.length > MAX_LINE_BYTES) {
+      this.pending = '';
+      this.onTooLong();
+    }
+  }
+}
