@@ -667,7 +667,7 @@ export class WireGuardDevice implements JitterSource {
     this.lastNow = now;
     const { keypair, peer } = ticket as SessionTicket;
     // The session may have been replaced and zeroed while the message was in flight.
-    if (keypair.receiveKey.every((b) => b === 0)) return this.drop('expired');
+    if (keypair.zeroed) return this.drop('expired');
     this.afterOpen(keypair, peer, data, plaintext, from, now, out);
   }
 

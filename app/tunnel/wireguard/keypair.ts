@@ -54,10 +54,14 @@ export class Keypair {
     }
   }
 
+  /** Set by zero(): messages still in flight for this keypair must be dropped. */
+  zeroed = false;
+
   /** Erases the keys; the keypair is unusable afterwards. */
   zero(): void {
     this.sendKey.fill(0);
     this.receiveKey.fill(0);
+    this.zeroed = true;
   }
 }
 
