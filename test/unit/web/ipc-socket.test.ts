@@ -1,0 +1,60 @@
+// The web harness's WebSocket endpoint: the page's own origin gets the IPC schema; other
+// origins and rebound host names are refused at the handshake; bad frames get errors.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { WebSocket } from 'ws';
+import type { TunnelState } from '../../../ipc/schema.js';
+import { createDispatcher, type Handlers } from '../../../ipc/server.js';
+import { IPC_PATH, startIpcSocket, type IpcSocketServer } from '../../../app/web/ipc-socket.js';
+
+const state: TunnelState = { status: 'disconnected', profileId: null };
+const handlers = new Proxy({} as Handlers, {
+  get: (_t, name) => (name === 'getState' ? () => state : () => ({})),
+});
+
+let server: IpcSocketServer;
+before(async () => {
+  server = await startIpcSocket({ port: 0, dispatch: createDispatcher(handlers) });
+});
+after(async () => {
+  await server.close();
+});
+
+function open(headers: Record<string, string>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}${IPC_PATH}`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+const next = (ws: WebSocket) =>
+  new Promise<unknown>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
+
+test('the harness page’s origin gets answers and events', async () => {
+  const ws = await open({ Origin: server.origin });
+  try {
+    ws.send(JSON.stringify({ id: 7, command: 'getState', payload: {} }));
+    assert.deepEqual(await next(ws), { id: 7, envelope: { ok: true, value: state } });
+    const event = next(ws);
+    server.broadcast('state', { status: 'signed-out' });
+    assert.deepEqual(await event, { event: 'state', payload: { status: 'signed-out' } });
+    ws.send('{"id":1}');
+    assert.deepEqual(await next(ws), {
+      id: 0,
+      envelope: { ok: false, error: { code: 'invalid-request', message: 'bad frame' } },
+    });
+  } finally {
+    ws.close();
+  }
+});
+
+test('other origins and DNS-rebound host names are refused at the handshake', async () => {
+  await assert.rejects(open({ Origin: 'https://evil.example' }), /HTTP 401/);
+  await assert.rejects(open({}), /HTTP 401/);
+  await assert.rejects(
+    open({ Origin: server.origin, Host: `rebind.evil.example:${server.port}` }),
+    /HTTP 401/,
+  );
+});
