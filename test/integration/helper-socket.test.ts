@@ -15,6 +15,8 @@ import type { TunnelState } from '../../ipc/schema.js';
 import { createDispatcher, type Handlers } from '../../ipc/server.js';
 import { startControlServer, type ControlServer } from '../../app/helper/control-server.js';
 import { connectHelper, HelperUnavailable } from '../../app/main/helper-transport.js';
+import { linkToHelper } from '../../app/main/helper-link.js';
+import { backoffDelays } from '../../app/main/backoff.js';
 import { requireRoot } from '../harness/index.js';
 
 const execFileAsync = promisify(execFile);
@@ -119,4 +121,50 @@ describe('the helper control socket', () => {
     await assert.rejects(connectHelper(path.join(fake, 'control.sock')), HelperUnavailable);
     await assert.rejects(connectHelper(path.join(base, 'missing', 'control.sock')), /not running/);
   });
+
+  test('the GUI link survives a helper restart: commands fail fast while it is down, then work again', async () => {
+    const statuses: boolean[] = [];
+    const link = linkToHelper(socketPath, {
+      initialMs: 20,
+      maxMs: 200,
+      onStatus: (up) => statuses.push(up),
+    });
+    const ipc = createClient(link);
+    const seen: TunnelState[] = [];
+    ipc.on('state', (s) => seen.push(s));
+    try {
+      const until = async (cond: () => boolean) => {
+        for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+        assert.ok(cond());
+      };
+      await until(() => link.connected);
+      assert.deepEqual(await ipc.getState({}), state);
+      await server.close();
+      await until(() => !link.connected);
+      await assert.rejects(ipc.getState({}), /not connected to the Slipstream service/);
+      server = await startControlServer({
+        socketPath,
+        uid: SERVED,
+        gid: SERVED,
+        dispatch: createDispatcher(handlers),
+      });
+      await until(() => link.connected);
+      assert.deepEqual(await ipc.getState({}), state);
+      await until(() => server.clients > 0);
+      server.broadcast('state', { status: 'signed-out' });
+      await until(() => seen.length > 0);
+      assert.deepEqual(seen, [{ status: 'signed-out' }], 'events resubscribed after the reconnect');
+      assert.deepEqual(statuses.slice(0, 2), [true, false]);
+      assert.equal(statuses.at(-1), true);
+    } finally {
+      link.close();
+    }
+  });
+});
+
+test('reconnect delays grow exponentially with jitter, up to the cap', () => {
+  const low = backoffDelays({ initialMs: 100, maxMs: 5000, random: () => 0 });
+  const high = backoffDelays({ initialMs: 100, maxMs: 5000, random: () => 0.999999 });
+  assert.deepEqual([0, 1, 2, 3, 10].map(low), [50, 50, 50, 50, 50]);
+  assert.deepEqual([0, 1, 2, 3, 10].map(high), [100, 200, 400, 800, 5000]);
 });
