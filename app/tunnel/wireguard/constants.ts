@@ -51,8 +51,12 @@ export const COOKIE_REFRESH_TIME = 120_000;
 export const HANDSHAKE_INITIATION_RATE = 20;
 /** After the handshake rate drops, the device stays "under load" this long. */
 export const UNDER_LOAD_AFTER_TIME = 1_000;
-/** Retries after the first initiation before giving up (wireguard-go's MaxTimerHandshakes). */
-export const MAX_TIMER_HANDSHAKES = REKEY_ATTEMPT_TIME / REKEY_TIMEOUT - 2;
+/**
+ * wireguard-go's and the kernel's MaxTimerHandshakes (REKEY_ATTEMPT_TIME / REKEY_TIMEOUT):
+ * the retry counter may exceed it once, so a peer sends MAX_TIMER_HANDSHAKES + 2
+ * initiations, spaced REKEY_TIMEOUT + jitter apart, before giving up.
+ */
+export const MAX_TIMER_HANDSHAKES = REKEY_ATTEMPT_TIME / REKEY_TIMEOUT;
 
 /** Packets held per peer while waiting for a session. */
 export const MAX_STAGED_PACKETS = 128;

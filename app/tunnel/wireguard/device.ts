@@ -37,6 +37,7 @@ import {
   IPV4_SOURCE_OFFSET,
   IPV6_DESTINATION_OFFSET,
   IPV6_SOURCE_OFFSET,
+  parseIpLiteral,
 } from './ip.js';
 import { Keypair } from './keypair.js';
 import { encodeKey, generatePrivateKey, secureRandomBytes } from './keys.js';
@@ -110,8 +111,8 @@ function zeroDrops(): Record<DropReason, number> {
 function validateEndpoint(endpoint: Endpoint): Endpoint {
   if (typeof endpoint !== 'object' || endpoint === null)
     throw new Error('endpoint must be an object');
-  if (typeof endpoint.host !== 'string' || endpoint.host.length === 0)
-    throw new Error('endpoint host must be set');
+  if (typeof endpoint.host !== 'string' || parseIpLiteral(endpoint.host) === null)
+    throw new Error('endpoint host must be an IPv4 or IPv6 address');
   if (!Number.isInteger(endpoint.port) || endpoint.port < 1 || endpoint.port > 65535) {
     throw new Error('endpoint port must be 1..65535');
   }
@@ -687,8 +688,11 @@ export class WireGuardDevice implements JitterSource {
     if (!keypair.replay.validate(hi, lo)) return this.drop('replay');
 
     this.setEndpointFromPacket(peer, from, out);
-    const retired: Keypair[] = [];
-    if (peer.keypairs.confirm(keypair, retired)) {
+    // Only the first message on a responder's new keypair confirms it; checking
+    // first keeps the per-packet path free of allocations.
+    if (peer.keypairs.next === keypair) {
+      const retired: Keypair[] = [];
+      peer.keypairs.confirm(keypair, retired);
       this.retire(retired);
       this.handshakeComplete(peer, 'responder', now, out);
       this.sendStaged(peer, now, out);
@@ -697,7 +701,8 @@ export class WireGuardDevice implements JitterSource {
     const t = peer.timers;
     t.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveMs);
     t.anyAuthenticatedPacketReceived();
-    this.countReceived(peer, data.length);
+    // The datagram's size, from the plaintext: an offloaded `data` may be the header alone.
+    this.countReceived(peer, plaintext.length + TRANSPORT_MIN_SIZE);
     if (plaintext.length === 0) return; // keepalive
     t.dataReceived(now);
 

@@ -25,12 +25,17 @@ export function paddedLength(packetLength: number, mtu: number): number {
   return packetLength + (padded - lastUnit);
 }
 
-/** The 96-bit AEAD nonce: 32 zero bits then the 64-bit little-endian counter. */
+/**
+ * Scratch for the 96-bit AEAD nonce (32 zero bits, then the 64-bit little-endian
+ * counter). The cipher reads it only during the synchronous call that is given it,
+ * so one buffer per thread serves every message without an allocation each.
+ */
+const nonceScratch = new Uint8Array(12);
+
 function nonceFor(counterHi: number, counterLo: number): Uint8Array {
-  const nonce = new Uint8Array(12);
-  writeU32(nonce, 4, counterLo);
-  writeU32(nonce, 8, counterHi);
-  return nonce;
+  writeU32(nonceScratch, 4, counterLo);
+  writeU32(nonceScratch, 8, counterHi);
+  return nonceScratch;
 }
 
 /**
@@ -62,8 +67,7 @@ export function sealTransport(
  * Returns the padded plaintext in a new buffer, or null if it does not authenticate.
  */
 export function openTransport(receiveKey: Uint8Array, message: Uint8Array): Uint8Array | null {
-  const nonce = new Uint8Array(12);
-  nonce.set(message.subarray(Transport.counter, Transport.payload), 4);
+  const nonce = nonceFor(transportCounterHi(message), transportCounterLo(message));
   try {
     return chacha20poly1305(receiveKey, nonce).decrypt(message.subarray(Transport.payload));
   } catch {
