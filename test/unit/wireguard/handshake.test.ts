@@ -1,8 +1,19 @@
 // Noise_IKpsk2 between two paired devices on an in-memory network with a fake clock:
-// both roles, preshared keys, refusals, replayed initiations, simultaneous starts, roaming.
+// both roles, preshared keys, refusals (unknown peer, stale timestamp, flood, low-order
+// ephemeral, bad mac1, replayed responses), simultaneous starts, roaming.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { establish, ipv4Packet, ipv6Packet, pair, type Datagram } from './harness.js';
+import { generatePrivateKey } from '../../../app/tunnel/wireguard/keys.js';
+import {
+  establish,
+  ipv4Packet,
+  ipv6Packet,
+  onlyPeer,
+  pair,
+  seededRandom,
+  type Datagram,
+} from './harness.js';
+import { buildInitiation, mac1, TAI64N } from './reference.js';
 
 const type = (d: Datagram) => d.data[0];
 
@@ -105,4 +116,84 @@ test('roaming: an authenticated packet from a new address moves the peer’s end
     data: new Uint8Array(64).fill(4),
   });
   assert.equal(b.events.filter((e) => e.name === 'endpoint-changed').length, 1);
+});
+
+test('roles swapped: B initiates, A responds, and the events name each role', () => {
+  const { net, a, b } = pair();
+  const p = ipv6Packet('fd00::2', 'fd00::1', 64);
+  b.tunIn(p);
+  net.flush();
+  assert.deepEqual(a.tun, [p]);
+  assert.deepEqual(b.sent.map(type), [1, 4]);
+  assert.deepEqual(a.sent.map(type), [2]);
+  const complete = (n: typeof a) =>
+    n.events.filter((e) => e.name === 'handshake-complete').map((e) => ('role' in e ? e.role : ''));
+  assert.deepEqual(complete(b), ['initiator']);
+  assert.deepEqual(complete(a), ['responder']);
+  const stats = (n: typeof a) => n.device.stats().peers[0]!;
+  assert.equal(stats(a).lastHandshake, net.now);
+  assert.equal(stats(b).lastHandshake, net.now);
+});
+
+test('initiations closer together than 20 ms are refused as a flood, even when genuine', () => {
+  const { net, a, b } = pair();
+  const initiate = (ms: number) =>
+    buildInitiation({
+      staticPrivate: a.privateKey,
+      responderPublic: b.publicKey,
+      ephemeralPrivate: generatePrivateKey(seededRandom(ms)),
+      senderIndex: 1234,
+      timestamp: TAI64N(1_700_000_000_000 + ms),
+    }).message;
+  const responses = () => b.sent.filter((d) => type(d) === 2).length;
+  net.deliver({ from: a.addr, to: b.addr, data: initiate(0) });
+  assert.equal(responses(), 1);
+  net.now += 20;
+  net.deliver({ from: a.addr, to: b.addr, data: initiate(20) });
+  assert.equal(responses(), 1, 'within HANDSHAKE_INITIATION_RATE');
+  assert.equal(b.drops()['handshake-rejected'], 1);
+  net.now += 1;
+  net.deliver({ from: a.addr, to: b.addr, data: initiate(40) });
+  assert.equal(responses(), 2, 'just past it');
+});
+
+test('an initiation with a low-order ephemeral key is refused before any answer', () => {
+  const { net, a, b } = pair();
+  net.filter = (d) => (type(d) === 1 ? 'hold' : 'deliver');
+  a.tunIn(ipv4Packet('10.0.0.1', '10.0.0.2', 1));
+  const forged = net.held[0]!.data.slice();
+  forged.fill(0, 8, 40); // the ephemeral public key: the point 0
+  forged.set(mac1(forged, b.publicKey), 116); // with a correct mac1, so it reaches the DH
+  net.deliver({ from: a.addr, to: b.addr, data: forged });
+  assert.equal(b.drops()['handshake-rejected'], 1);
+  assert.equal(b.drops()['bad-mac'] ?? 0, 0);
+  assert.deepEqual(b.sent, []);
+});
+
+test('a response is used once: a replayed or misaddressed response is dropped', () => {
+  const { net, a, b } = pair();
+  establish(net, a, b);
+  const response = b.sent.find((d) => type(d) === 2)!;
+  const keypair = onlyPeer(a).keypairs.current;
+  net.deliver(response);
+  assert.equal(a.drops()['unknown-index'], 1, 'its index now names a session, not a handshake');
+  assert.equal(onlyPeer(a).keypairs.current, keypair, 'the session is untouched');
+  // Addressed to an index A never handed out (mac1 recomputed so only the index is wrong).
+  const misaddressed = response.data.slice();
+  misaddressed[8]! ^= 0x55;
+  misaddressed.set(mac1(misaddressed, a.publicKey), 60);
+  net.deliver({ ...response, data: misaddressed });
+  assert.equal(a.drops()['unknown-index'], 2);
+  assert.equal(a.events.filter((e) => e.name === 'handshake-complete').length, 1);
+});
+
+test('a handshake message with a wrong mac1 is dropped before any work, and counted', () => {
+  const { net, a, b } = pair();
+  net.filter = (d) => {
+    if (type(d) === 1) d.data[120]! ^= 1;
+    return 'deliver';
+  };
+  a.tunIn(ipv4Packet('10.0.0.1', '10.0.0.2', 1));
+  assert.equal(b.drops()['bad-mac'], 1);
+  assert.deepEqual(b.sent, []);
 });

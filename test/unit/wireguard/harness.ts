@@ -5,6 +5,7 @@
  */
 import { WireGuardDevice } from '../../../app/tunnel/wireguard/device.js';
 import { generatePrivateKey } from '../../../app/tunnel/wireguard/keys.js';
+import type { Peer } from '../../../app/tunnel/wireguard/peer.js';
 import type {
   Cidr,
   Effect,
@@ -282,4 +283,29 @@ export function establish(net: Net, a: Node, b: Node): Uint8Array {
   net.flush();
   void b;
   return p;
+}
+
+/**
+ * The device's peer records, reached through its private table on purpose: tests
+ * look at keypair slots and key bytes that no public API exposes.
+ */
+export function peersOf(device: WireGuardDevice): Peer[] {
+  return [...(device['peers'] as Map<string, Peer>).values()];
+}
+
+/** The only peer of a two-node pair. */
+export function onlyPeer(node: Node): Peer {
+  const [peer, ...rest] = peersOf(node.device);
+  if (!peer || rest.length > 0) throw new Error(`${node.name} has ${rest.length + 1} peers`);
+  return peer;
+}
+
+/** Sum of all drop counters. */
+export function totalDrops(node: Node): number {
+  return Object.values(node.device.stats().drops).reduce((x, y) => x + y, 0);
+}
+
+/** Messages of one type a node has sent. */
+export function sentOfType(node: Node, type: 1 | 2 | 3 | 4): Datagram[] {
+  return node.sent.filter((d) => d.data[0] === type);
 }

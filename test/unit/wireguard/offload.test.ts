@@ -109,3 +109,22 @@ test('a message whose session was erased while in flight is dropped, not deliver
   assert.equal(b.tun.length, 1, 'only the first packet');
   assert.equal(b.drops().expired, 1);
 });
+
+test('completeOpen with only the 16-byte header counts the whole datagram in stats', () => {
+  const { net, a, b, opens } = offloadedPair();
+  establish(net, a, b);
+  for (let i = 0; i < 3; i++) a.tunIn(ipv4Packet('10.0.0.1', '10.0.0.2', 100 + i));
+  const out: Effect[] = [];
+  let wireBytes = 0;
+  for (const o of opens.splice(0)) {
+    wireBytes += o.data.length;
+    const header = o.data.slice(0, 16);
+    b.device.completeOpen(o.ticket, header, openTransport(o.key, o.data), o.from, net.now, out);
+  }
+  net.absorb(b, out);
+  assert.equal(b.tun.length, 4);
+  const handshakeBytes = a.sent
+    .filter((d) => d.data[0] === 1)
+    .reduce((n, d) => n + d.data.length, 0);
+  assert.equal(b.device.stats().peers[0]!.rxBytes, handshakeBytes + wireBytes);
+});

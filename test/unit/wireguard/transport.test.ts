@@ -1,10 +1,17 @@
 // Transport data between paired devices: padding, keepalives, cryptokey routing both ways,
-// the replay window (duplicates, reordering inside it, counters behind it), staging.
+// staging, effects that outlive the caller's buffers, endpoints, counters, peer removal.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import {
+  openTransport,
+  paddedLength,
+  sealTransport,
+  transportCounterHi,
+  transportCounterLo,
+} from '../../../app/tunnel/wireguard/transport.js';
 import type { Effect } from '../../../app/tunnel/wireguard/types.js';
-import { REPLAY_WINDOW_SIZE } from '../../../app/tunnel/wireguard/replay.js';
 import { establish, ipv4Packet, ipv6Packet, pair, type Datagram } from './harness.js';
+import { openData, sealData } from './reference.js';
 
 const transports = (sent: Datagram[]) => sent.filter((d) => d.data[0] === 4);
 
@@ -47,48 +54,6 @@ test('a peer without an endpoint cannot be sent to', () => {
   assert.deepEqual(a.sent, []);
 });
 
-test('an exact duplicate is dropped as a replay', () => {
-  const { net, a, b } = pair();
-  establish(net, a, b);
-  const msg = transports(a.sent).at(-1)!;
-  net.deliver(msg);
-  net.deliver(msg);
-  assert.equal(b.drops().replay, 2);
-  assert.equal(b.tun.length, 1);
-});
-
-test('reordering inside the window is accepted; a counter behind the window is not', () => {
-  const { net, a, b } = pair();
-  establish(net, a, b);
-  net.filter = (d) => (d.data[0] === 4 ? 'hold' : 'deliver');
-  for (let i = 0; i < 10; i++) a.tunIn(ipv4Packet('10.0.0.1', '10.0.0.2', 10 + i));
-  net.filter = () => 'deliver';
-  const held = net.held.splice(0);
-  for (const d of [...held].reverse()) net.deliver(d);
-  assert.equal(b.tun.length, 11, 'all ten arrived, newest first');
-  assert.deepEqual(
-    b.tun.slice(1).map((p) => p.length),
-    held.map((_, i) => 20 + 10 + (9 - i)),
-  );
-
-  // Hold one, send a window's worth past it, then deliver the stale one.
-  net.filter = (d) => (d.data[0] === 4 ? 'hold' : 'deliver');
-  a.tunIn(ipv4Packet('10.0.0.1', '10.0.0.2', 5));
-  net.filter = () => 'deliver';
-  const stale = net.held.splice(0)[0]!;
-  const out: Effect[] = [];
-  for (let i = 0; i <= REPLAY_WINDOW_SIZE; i++) {
-    a.device.handleTunPacket(ipv4Packet('10.0.0.1', '10.0.0.2', 1), net.now, out);
-    net.absorb(a, out);
-  }
-  net.flush();
-  const before = b.tun.length;
-  net.deliver(stale);
-  assert.equal(b.tun.length, before, 'not delivered');
-  assert.equal(b.drops().replay, 1);
-  assert.ok(REPLAY_WINDOW_SIZE >= 2048, 'window of at least 2048 counters');
-});
-
 test('packets wait (bounded) for the handshake and then go out in order', () => {
   const { net, a, b } = pair();
   net.filter = () => 'drop';
@@ -101,4 +66,114 @@ test('packets wait (bounded) for the handshake and then go out in order', () => 
     b.tun.map((p) => p.length - 20),
     Array.from({ length: 128 }, (_, i) => i + 3),
   );
+});
+
+test('paddedLength: multiples of 16, bounded by the MTU, as wireguard-go pads', () => {
+  const cases: [number, number, number][] = [
+    // [packet, mtu, padded]
+    [0, 1420, 0],
+    [1, 1420, 16],
+    [16, 1420, 16],
+    [17, 1420, 32],
+    [1419, 1420, 1420], // would be 1424: capped at the MTU
+    [1420, 1420, 1420],
+    [1275, 1280, 1280],
+    [1300, 1280, 1312], // beyond the MTU (GSO-sized): the remainder is padded
+    [2560, 1280, 2560],
+    [17, 0, 32], // MTU 0: unbounded
+  ];
+  for (const [packet, mtu, padded] of cases) {
+    assert.equal(paddedLength(packet, mtu), padded, `${packet} at MTU ${mtu}`);
+  }
+});
+
+test('the device pads up to its configured MTU, never past it', () => {
+  const { net, a, b } = pair({ aExtra: { mtu: 1280 } });
+  establish(net, a, b);
+  a.tunIn(ipv4Packet('10.0.0.1', '10.0.0.2', 1275 - 20));
+  assert.equal(transports(a.sent).at(-1)!.data.length, 32 + 1280);
+  assert.equal(b.tun.at(-1)!.length, 1275);
+});
+
+test('sealTransport / openTransport: pure, byte-exact with the reference, counters in the nonce', () => {
+  const key = Uint8Array.from({ length: 32 }, (_, i) => i ^ 0x5a);
+  const packet = ipv4Packet('10.1.1.1', '10.2.2.2', 27);
+  const counter = (7n << 32n) + 0xfffffff0n;
+  const sealed = sealTransport(key, 0xdeadbeef, 7, 0xfffffff0, packet, 48);
+  const padded = new Uint8Array(48);
+  padded.set(packet);
+  assert.deepEqual(sealed, sealData(key, 0xdeadbeef, counter, padded));
+  assert.equal(transportCounterHi(sealed), 7);
+  assert.equal(transportCounterLo(sealed), 0xfffffff0);
+  assert.deepEqual(openTransport(key, sealed), padded);
+  assert.deepEqual(openData(key, sealed).plaintext, padded);
+  // Every header and body byte is authenticated: the counter via the nonce, the rest by the tag.
+  for (const i of [8, 12, 15, 16, 40, sealed.length - 1]) {
+    const bad = sealed.slice();
+    bad[i]! ^= 0x10;
+    assert.equal(openTransport(key, bad), null, `byte ${i}`);
+  }
+  // The input is not kept: changing it afterwards changes nothing already sealed.
+  const again = sealTransport(key, 1, 0, 0, packet, 48);
+  packet.fill(0);
+  assert.deepEqual(openTransport(key, again)!.subarray(0, 47), padded.subarray(0, 47));
+});
+
+test('effects outlive the buffers the caller passed in, which the caller may reuse', () => {
+  const { net, a, b } = pair();
+  // Staged before the handshake, from a buffer overwritten right after the call.
+  const buffer = new Uint8Array(200);
+  const first = ipv4Packet('10.0.0.1', '10.0.0.2', 30);
+  net.filter = (d) => (d.data[0] === 1 ? 'hold' : 'deliver');
+  buffer.set(first);
+  a.tunIn(buffer.subarray(0, first.length));
+  buffer.fill(0xee);
+  // The initiation is handled from a buffer that is wiped afterwards.
+  const initiation = net.held.splice(0)[0]!;
+  const wire = initiation.data.slice();
+  const out: Effect[] = [];
+  b.device.handleDatagram(wire, initiation.from, net.now, out);
+  wire.fill(0);
+  net.absorb(b, out);
+  net.filter = () => 'deliver';
+  net.flush();
+  assert.deepEqual(b.tun, [first], 'the staged copy, not the overwritten buffer');
+
+  // Fast path: one TUN buffer, rewritten for each packet.
+  const sent: Uint8Array[] = [];
+  for (let i = 0; i < 3; i++) {
+    const p = ipv4Packet('10.0.0.1', '10.0.0.2', 40 + i);
+    buffer.set(p);
+    a.device.handleTunPacket(buffer.subarray(0, p.length), net.now, out);
+    sent.push(p);
+    buffer.fill(i);
+  }
+  const datagrams = out
+    .filter((e) => e.type === 'udp')
+    .map((e) => (e as { data: Uint8Array }).data);
+  out.length = 0;
+  assert.equal(datagrams.length, 3);
+  // Receive them all from one datagram buffer, rewritten for each.
+  const rx = new Uint8Array(2048);
+  for (const d of datagrams) {
+    rx.set(d);
+    b.device.handleDatagram(rx.subarray(0, d.length), a.addr, net.now, out);
+    rx.fill(0x77);
+  }
+  const delivered = out
+    .filter((e) => e.type === 'tun')
+    .map((e) => (e as { packet: Uint8Array }).packet);
+  assert.deepEqual(delivered, sent);
+});
+
+test('an IPv6 packet whose payload length exceeds what arrived is dropped as malformed', () => {
+  const { net, a, b } = pair();
+  establish(net, a, b);
+  const liar = ipv6Packet('fd00::1', 'fd00::2', 16);
+  liar[4] = 0x01; // payload length 256 + 16
+  a.tunIn(liar);
+  assert.equal(b.drops().malformed, 1);
+  const honest = ipv6Packet('fd00::1', 'fd00::2', 16);
+  a.tunIn(honest);
+  assert.deepEqual(b.tun.at(-1), honest);
 });
