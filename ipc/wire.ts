@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { Envelope } from './schema.js';
+import type { createDispatcher } from './server.js';
 
 /** Longest line either side accepts: the largest request (a 1 MB profile) plus room. */
 export const MAX_LINE_BYTES = 2 * 1024 * 1024;
@@ -44,4 +45,36 @@ export class LineSplitter {
       this.onTooLong();
     }
   }
+}
+
+const refuse = (message: string) => ({
+  id: 0,
+  envelope: { ok: false, error: { code: 'invalid-request', message } },
+});
+
+/**
+ * One request line from a stream transport: parsed, checked against
+ * RequestFrame, dispatched; `reply` gets the response frame (or the refusal).
+ * `text` is null for input that is not text at all (a binary WebSocket frame).
+ */
+export function answerRequest(
+  text: string | null,
+  dispatch: ReturnType<typeof createDispatcher>,
+  reply: (frame: unknown) => void,
+): void {
+  let frame: unknown;
+  try {
+    if (text === null) throw new Error('binary');
+    frame = JSON.parse(text);
+  } catch {
+    reply(refuse('not JSON'));
+    return;
+  }
+  const request = RequestFrame.safeParse(frame);
+  if (!request.success) {
+    reply(refuse('bad frame'));
+    return;
+  }
+  const { id, command, payload } = request.data;
+  void dispatch(command, payload).then((envelope) => reply({ id, envelope }));
 }

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { EventName, EventOf } from '../../ipc/schema.js';
 import type { createDispatcher } from '../../ipc/server.js';
-import { LineSplitter, RequestFrame } from '../../ipc/wire.js';
+import { answerRequest, LineSplitter } from '../../ipc/wire.js';
 
 export interface ControlServerOptions {
   socketPath: string;
@@ -44,28 +44,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
       if (!socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
     };
     const lines = new LineSplitter(
-      (line) => {
-        let frame: unknown;
-        try {
-          frame = JSON.parse(line);
-        } catch {
-          send({
-            id: 0,
-            envelope: { ok: false, error: { code: 'invalid-request', message: 'not JSON' } },
-          });
-          return;
-        }
-        const request = RequestFrame.safeParse(frame);
-        if (!request.success) {
-          send({
-            id: 0,
-            envelope: { ok: false, error: { code: 'invalid-request', message: 'bad frame' } },
-          });
-          return;
-        }
-        const { id, command, payload } = request.data;
-        void options.dispatch(command, payload).then((envelope) => send({ id, envelope }));
-      },
+      (line) => answerRequest(line, options.dispatch, send),
       () => socket.destroy(),
     );
     socket.on('data', (chunk: string) => lines.push(chunk));

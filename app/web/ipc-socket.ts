@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName, EventOf } from '../../ipc/schema.js';
 import type { createDispatcher } from '../../ipc/server.js';
-import { MAX_LINE_BYTES, RequestFrame } from '../../ipc/wire.js';
+import { answerRequest, MAX_LINE_BYTES } from '../../ipc/wire.js';
 
 export interface IpcSocketOptions {
   port: number;
@@ -55,25 +55,11 @@ export async function startIpcSocket(options: IpcSocketOptions): Promise<IpcSock
   wss.on('connection', (ws) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
-    ws.on('message', (data, isBinary) => {
-      const reply = (frame: unknown) => ws.send(JSON.stringify(frame));
-      let frame: unknown;
-      try {
-        frame = isBinary ? null : JSON.parse(data.toString());
-      } catch {
-        frame = null;
-      }
-      const request = RequestFrame.safeParse(frame);
-      if (!request.success) {
-        reply({
-          id: 0,
-          envelope: { ok: false, error: { code: 'invalid-request', message: 'bad frame' } },
-        });
-        return;
-      }
-      const { id, command, payload } = request.data;
-      void options.dispatch(command, payload).then((envelope) => reply({ id, envelope }));
-    });
+    ws.on('message', (data, isBinary) =>
+      answerRequest(isBinary ? null : data.toString(), options.dispatch, (frame) =>
+        ws.send(JSON.stringify(frame)),
+      ),
+    );
   });
   return {
     port,

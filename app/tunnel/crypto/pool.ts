@@ -39,6 +39,7 @@ import {
   W_INPUT_LENGTH,
   W_RESULT,
 } from './lane.js';
+import { writeU32 } from '../wireguard/messages.js';
 import { SIGNAL_BYTES, SIGNAL_SEQUENCE, SIGNAL_STOP, type WorkerInit } from './signal.js';
 
 export interface CryptoPoolOptions {
@@ -397,11 +398,4 @@ export class CryptoPool<S, O> {
       this.idle.push(lane);
     }
   }
-}
-
-function writeU32(b: Uint8Array, at: number, v: number): void {
-  b[at] = v & 0xff;
-  b[at + 1] = (v >>> 8) & 0xff;
-  b[at + 2] = (v >>> 16) & 0xff;
-  b[at + 3] = v >>> 24;
 }
