@@ -81,13 +81,42 @@ export type LogLine = z.infer<typeof LogLine>;
 
 export const ConfigProblem = z.object({ line: Count.nullable(), message: Text(500) });
 
+/** Which process's log a viewer request is about. */
+export const LogProcess = z.enum(['main', 'helper']);
+export type LogProcess = z.infer<typeof LogProcess>;
+
+/**
+ * What the log viewer shows: lines at or above `minLevel` (malformed lines are
+ * always kept, marked) that contain `text` (case-insensitive, anywhere in the
+ * raw line). The filtering runs where the file is, so a million-line log never
+ * crosses the boundary; the viewer pages through the matching lines.
+ */
+export const LogFilter = z.object({
+  minLevel: LogLevel,
+  text: Text(200),
+});
+export type LogFilter = z.infer<typeof LogFilter>;
+
+export const AppInfo = z.object({
+  version: Text(64),
+  platform: Text(32),
+  /** Where main's and the helper's JSONL logs are. */
+  logDirectory: Text(4096),
+  /** 'electron' in the desktop app, 'web' in the `npm run web` harness. */
+  shell: z.enum(['electron', 'web']),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
 const Empty = z.object({});
 
 /** Commands: request and response payloads. Names are the channel names. */
 export const commands = {
+  getAppInfo: { request: Empty, response: AppInfo },
   getState: { request: Empty, response: TunnelState },
   connect: { request: z.object({ profileId: Text(64) }), response: Empty },
   disconnect: { request: Empty, response: Empty },
+  /** Leaves the error state for `disconnected` (the error's "dismiss" button). */
+  dismissError: { request: Empty, response: Empty },
   listProfiles: { request: Empty, response: z.object({ profiles: z.array(ProfileSummary) }) },
   importProfile: {
     request: z.object({ fileName: Text(255), text: Text(1_000_000) }),
@@ -103,23 +132,55 @@ export const commands = {
   removeProfile: { request: z.object({ profileId: Text(64) }), response: Empty },
   getSettings: { request: Empty, response: Settings },
   setSettings: { request: Settings.partial(), response: Settings },
+  /** A page of the lines matching `filter`: `offset` counts matching lines, not file lines. */
   readLogs: {
     request: z.object({
-      process: z.enum(['main', 'helper']),
-      fromLine: Count,
+      process: LogProcess,
+      filter: LogFilter,
+      offset: Count,
       limit: z.number().int().min(1).max(10_000),
     }),
-    response: z.object({ lines: z.array(LogLine), totalLines: Count }),
+    response: z.object({ lines: z.array(LogLine), totalLines: Count, matching: Count }),
   },
+  /** Offset (among matching lines) of the first line at or after `time` (RFC 3339). */
+  findLogTime: {
+    request: z.object({ process: LogProcess, filter: LogFilter, time: Text(64) }),
+    response: z.object({ offset: Count }),
+  },
+  /** Writes a zip of all logs (rotated ones too) for support; returns where. */
+  exportLogs: { request: Empty, response: z.object({ path: Text(4096) }) },
+  /** Opens the log folder in the file manager where there is one; returns it. */
+  openLogFolder: { request: Empty, response: z.object({ path: Text(4096) }) },
   signIn: { request: z.object({ portalUrl: Text(2000).url() }), response: Empty },
   signOut: { request: Empty, response: Empty },
 } as const;
 
 /** Events pushed to the renderer. */
 export const events = {
+  /** On every change, and every second while connected (rates, counters). */
   state: TunnelState,
-  logLines: z.object({ process: z.enum(['main', 'helper']), lines: z.array(LogLine) }),
+  /** A log file grew (or was rotated); a following viewer re-reads its tail. */
+  logGrowth: z.object({ process: LogProcess, totalLines: Count }),
 } as const;
+
+/**
+ * The commands the privileged helper answers (it owns the tunnel, the profiles
+ * with their keys, and its own log). The GUI answers the rest itself and
+ * forwards these over the helper socket.
+ */
+export const helperCommandNames = [
+  'getState',
+  'connect',
+  'disconnect',
+  'dismissError',
+  'listProfiles',
+  'importProfile',
+  'renameProfile',
+  'removeProfile',
+  'readLogs',
+  'findLogTime',
+] as const satisfies readonly (keyof typeof commands)[];
+export type HelperCommandName = (typeof helperCommandNames)[number];
 
 export type CommandName = keyof typeof commands;
 export type EventName = keyof typeof events;

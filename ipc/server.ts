@@ -44,12 +44,18 @@ function describeIssues(
     .join('; ');
 }
 
-export function createDispatcher(
-  handlers: Handlers,
+/**
+ * `handlers` may cover a subset of the commands (the helper answers only
+ * `helperCommandNames`); anything else is refused as an unknown command.
+ */
+export function createDispatcher<C extends CommandName = CommandName>(
+  handlers: Pick<Handlers, C>,
   onHandlerError: (command: CommandName, error: unknown) => void = () => {},
 ): (command: unknown, payload: unknown) => Promise<Envelope> {
   return async (command, payload) => {
-    if (!isCommandName(command)) return fail('unknown-command', 'unknown command');
+    if (!isCommandName(command) || !Object.hasOwn(handlers, command)) {
+      return fail('unknown-command', 'unknown command');
+    }
     const spec = commands[command];
     const request = spec.request.safeParse(payload);
     if (!request.success) {
@@ -60,7 +66,7 @@ export function createDispatcher(
     }
     let value: unknown;
     try {
-      const handler = handlers[command] as (r: unknown) => unknown;
+      const handler = (handlers as Partial<Handlers>)[command] as (r: unknown) => unknown;
       value = await handler(request.data);
     } catch (error) {
       onHandlerError(command, error);

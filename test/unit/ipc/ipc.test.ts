@@ -28,6 +28,7 @@ let settings: Settings = {
 let state: TunnelState = { status: 'disconnected', profileId: null };
 
 const handlers: Handlers = {
+  getAppInfo: () => ({ version: '0.1.0', platform: 'linux', logDirectory: '/tmp', shell: 'web' }),
   getState: () => state,
   connect: ({ profileId }) => {
     if (profileId !== 'p1') throw new CommandError('not-found', 'No such profile.');
@@ -37,6 +38,7 @@ const handlers: Handlers = {
   disconnect: () => {
     throw new Error('internal detail /home/user/.secret at line 42');
   },
+  dismissError: () => ({}),
   listProfiles: () => ({ profiles: [profile] }),
   importProfile: ({ text }) =>
     text.includes('[Interface]')
@@ -47,7 +49,10 @@ const handlers: Handlers = {
   getSettings: () => settings,
   setSettings: (patch) => (settings = { ...settings, ...patch }),
   // Deliberately wrong: a handler bug must not reach the renderer as data.
-  readLogs: () => ({ lines: [{ ok: true, line: -1 }], totalLines: 1 }) as never,
+  readLogs: () => ({ lines: [{ ok: true, line: -1 }], totalLines: 1, matching: 1 }) as never,
+  findLogTime: () => ({ offset: 0 }),
+  exportLogs: () => ({ path: '/tmp/logs.zip' }),
+  openLogFolder: () => ({ path: '/tmp' }),
   signIn: () => ({}),
   signOut: () => ({}),
 };
@@ -103,7 +108,15 @@ test('errors cross as typed envelopes: chosen codes, generic failures without de
   await rejects(ipc.connect({ profileId: 'nope' }), 'not-found', /^No such profile\.$/);
   await rejects(ipc.disconnect({}), 'failed', /^disconnect failed$/);
   assert.ok(errors.includes('disconnect'), 'the real error went to the local log hook');
-  await rejects(ipc.readLogs({ process: 'main', fromLine: 0, limit: 10 }), 'invalid-response');
+  await rejects(
+    ipc.readLogs({
+      process: 'main',
+      filter: { minLevel: 'trace', text: '' },
+      offset: 0,
+      limit: 10,
+    }),
+    'invalid-response',
+  );
 });
 
 test('bad requests are refused on both ends, without echoing values', async () => {
@@ -152,4 +165,13 @@ test('every command in the schema has a request and a response validator', () =>
     assert.ok(spec.response.safeParse !== undefined, name);
   }
   assert.equal(Object.keys(handlers).sort().join(), Object.keys(commands).sort().join());
+});
+
+test('a dispatcher for a subset (the helper) refuses the other commands as unknown', async () => {
+  const subset = createDispatcher({ getState: () => state, dismissError: () => ({}) });
+  assert.deepEqual(await subset('getState', {}), { ok: true, value: state });
+  assert.deepEqual(await subset('setSettings', { logLevel: 'debug' }), {
+    ok: false,
+    error: { code: 'unknown-command', message: 'unknown command' },
+  });
 });
