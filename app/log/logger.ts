@@ -31,6 +31,8 @@ export interface RootLogger extends Logger {
   addSecret(secret: string): void;
   /** Resolves once every sink has handed what it was given to the OS. */
   flush(): Promise<void>;
+  /** Changes the level for this logger and all its children (the app's log-level setting). */
+  setLevel(level: LogLevel): void;
 }
 
 export interface LoggerOptions {
@@ -156,6 +158,9 @@ export function createLogger(options: LoggerOptions): RootLogger {
   return {
     ...makeLogger(core, options.target),
     addSecret: (secret) => core.scrubber.add(secret),
+    setLevel: (level) => {
+      core.rank = levelRank(level);
+    },
     flush: async () => {
       await Promise.all(
         core.sinks.map(async (sink) => {

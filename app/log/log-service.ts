@@ -1,0 +1,114 @@
+/**
+ * What the log commands call: one LogView per process log in a directory
+ * (`<dir>/main.jsonl`, `<dir>/helper.jsonl`), opened on first use and kept,
+ * answering readLogs and findLogTime in the schema's shapes. A missing file is
+ * an empty log, not an error. `watch` polls the open views and reports growth
+ * and rotation, which becomes the logGrowth event.
+ */
+import type { LogProcess, RequestOf, ResponseOf } from '../../ipc/schema.js';
+import { CommandError } from '../../ipc/server.js';
+import { logFile } from './location.js';
+import { LogView, type LogViewOptions } from './log-query.js';
+
+export type LogGrowthListener = (process: LogProcess, totalLines: number) => void;
+
+export interface LogServiceOptions extends LogViewOptions {
+  /** How often `watch` looks at the files. Default 500 ms. */
+  pollMs?: number;
+}
+
+const DEFAULT_POLL_MS = 500;
+
+export class LogService {
+  private readonly views = new Map<LogProcess, Promise<LogView>>();
+  /** What each listener was last told, per process: lines and resets. */
+  private reported = new Map<LogProcess, { totalLines: number; generation: number }>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: LogServiceOptions = {},
+  ) {}
+
+  /** The view of a process's log, opened (indexed) on first use. */
+  view(process: LogProcess): Promise<LogView> {
+    let view = this.views.get(process);
+    if (!view) {
+      const path = logFile(this.dir, process, globalThis.process.platform);
+      view = LogView.open(path, this.options);
+      this.views.set(process, view);
+      view.then(
+        // Growth is reported relative to what the file held when a viewer first read it.
+        (v) => {
+          if (!this.reported.has(process)) {
+            this.reported.set(process, { totalLines: v.totalLines, generation: v.generation });
+          }
+        },
+        // A failed open (say, permission denied) is retried by the next request.
+        () => this.views.delete(process),
+      );
+    }
+    return view;
+  }
+
+  async readLogs(request: RequestOf<'readLogs'>): Promise<ResponseOf<'readLogs'>> {
+    const view = await this.view(request.process);
+    await view.refresh();
+    return view.page(request.filter, request.offset, request.limit);
+  }
+
+  async findLogTime(request: RequestOf<'findLogTime'>): Promise<ResponseOf<'findLogTime'>> {
+    if (Number.isNaN(Date.parse(request.time))) {
+      throw new CommandError('invalid-request', 'The time is not an RFC 3339 timestamp.');
+    }
+    const view = await this.view(request.process);
+    await view.refresh();
+    return { offset: await view.findTime(request.filter, request.time) };
+  }
+
+  /**
+   * Polls the logs opened so far (a viewer reads before it follows) and calls
+   * `listener` when one gained lines or was rotated. Polling rather than
+   * fs.watch: rotation renames the file away, which watchers report unevenly
+   * across platforms. One watcher per service; a second call replaces it.
+   */
+  watch(listener: LogGrowthListener): void {
+    if (this.timer) clearTimeout(this.timer);
+    const tick = async () => {
+      for (const [process, pending] of this.views) {
+        try {
+          const view = await pending;
+          await view.refresh();
+          const last = this.reported.get(process);
+          const now = { totalLines: view.totalLines, generation: view.generation };
+          if (!last || last.totalLines !== now.totalLines || last.generation !== now.generation) {
+            this.reported.set(process, now);
+            listener(process, now.totalLines);
+          }
+        } catch {
+          // Unreadable for now (permissions, a file half rotated): look again next time.
+        }
+      }
+      if (!this.closed) this.schedule(tick);
+    };
+    this.schedule(tick);
+  }
+
+  /** Stops watching and closes the files. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const pending of this.views.values()) {
+      pending.then((view) => view.close()).catch(() => {});
+    }
+    this.views.clear();
+  }
+
+  private schedule(tick: () => Promise<void>): void {
+    this.timer = setTimeout(() => void tick(), this.options.pollMs ?? DEFAULT_POLL_MS);
+    // The watcher alone must not keep a process alive.
+    this.timer.unref();
+  }
+}
