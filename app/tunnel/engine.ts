@@ -140,6 +140,13 @@ export class TunnelEngine {
     await this.pool.close();
   }
 
+  /** Keepalive (and so a handshake where needed) to every peer now; see WireGuardDevice.probePeers. */
+  probePeers(): void {
+    if (!this.running) return;
+    this.device.probePeers(this.clock(), this.out);
+    this.endOfBatch();
+  }
+
   stats(): { engine: EngineCounters; crypto: CryptoPoolStats; gso: boolean } {
     return { engine: this.counters, crypto: this.pool.stats, gso: this.udp.gso };
   }

@@ -31,6 +31,8 @@ export interface RunningTunnel {
   readonly ifname: string;
   readonly listenPort: number;
   stats(): TunnelStats;
+  /** Starts a handshake with every peer that has no session (keepalive otherwise). */
+  probePeers(): void;
   /** Removes everything the tunnel configured. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -188,6 +190,7 @@ export async function startTunnel(
       ifname: tun.name,
       listenPort: udp.port,
       stats,
+      probePeers: () => engine.probePeers(),
       stop: () => {
         stopped ??= (async () => {
           if (statsTimer) clearInterval(statsTimer);

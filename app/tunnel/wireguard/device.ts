@@ -286,6 +286,16 @@ export class WireGuardDevice implements JitterSource {
     }
   }
 
+  /**
+   * Sends a keepalive to every peer with an endpoint, which starts a handshake
+   * where there is no session: how the app checks a tunnel it just brought up
+   * (or one that seems lost) without waiting for the user's traffic.
+   */
+  probePeers(now: number, out: Effect[]): void {
+    this.lastNow = now;
+    for (const peer of this.peers.values()) this.sendKeepalive(peer, now, out);
+  }
+
   nextDeadline(): number | null {
     let earliest = NEVER;
     for (const peer of this.peers.values()) {

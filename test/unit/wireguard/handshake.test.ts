@@ -197,3 +197,27 @@ test('a handshake message with a wrong mac1 is dropped before any work, and coun
   assert.equal(b.drops()['bad-mac'], 1);
   assert.deepEqual(b.sent, []);
 });
+
+test('probePeers starts a handshake with no user traffic; with a session it sends a keepalive', () => {
+  const { net, a, b } = pair();
+  const out: Parameters<typeof a.device.probePeers>[1] = [];
+  a.device.probePeers(net.now, out);
+  net.absorb(a, out);
+  net.flush();
+  assert.ok(a.events.some((e) => e.name === 'handshake-complete' && e.role === 'initiator'));
+  assert.ok(b.events.some((e) => e.name === 'handshake-complete' && e.role === 'responder'));
+  assert.deepEqual(b.tun, [], 'a keepalive delivers nothing to the TUN device');
+  const sentBefore = a.sent.length;
+  net.now += 50;
+  const again: typeof out = [];
+  a.device.probePeers(net.now, again);
+  net.absorb(a, again);
+  net.flush();
+  assert.deepEqual(
+    a.sent.slice(sentBefore).map(type),
+    [4],
+    'an established session gets one keepalive, no new handshake',
+  );
+  assert.deepEqual(a.drops(), {});
+  assert.deepEqual(b.drops(), {});
+});
