@@ -1,0 +1,65 @@
+/**
+ * The helper's answers to the IPC commands it owns (ipc/schema.ts
+ * `helperCommandNames`): the tunnel, the profiles with their keys, and its
+ * own log. Everything else is the GUI's business.
+ */
+import type { HelperCommandName } from '../../ipc/schema.js';
+import { CommandError, type Handlers } from '../../ipc/server.js';
+import type { LogService } from '../log/log-service.js';
+import { ProfileNotFound, type ProfileStore } from './profile-store.js';
+import type { TunnelController } from './tunnel-controller.js';
+
+export function helperHandlers(
+  profiles: ProfileStore,
+  tunnel: TunnelController,
+  logs: LogService,
+): Pick<Handlers, HelperCommandName> {
+  const known = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof ProfileNotFound) throw new CommandError('not-found', err.message);
+      throw err;
+    }
+  };
+  const inUse = (profileId: string) => {
+    const s = tunnel.state;
+    return s.status !== 'signed-out' && s.status !== 'disconnected' && s.status !== 'error'
+      ? s.profileId === profileId
+      : false;
+  };
+  return {
+    getState: () => tunnel.state,
+    connect: ({ profileId }) =>
+      known(async () => {
+        const { config } = await profiles.get(profileId);
+        // Not awaited to completion: the answer is "accepted"; progress comes as state events.
+        void tunnel.connect(profileId, config);
+        return {};
+      }),
+    disconnect: async () => {
+      await tunnel.disconnect();
+      return {};
+    },
+    dismissError: () => {
+      tunnel.dismiss();
+      return {};
+    },
+    listProfiles: async () => ({ profiles: await profiles.list() }),
+    importProfile: ({ fileName, text }) => profiles.import(fileName, text),
+    renameProfile: ({ profileId, name }) =>
+      known(async () => {
+        await profiles.rename(profileId, name);
+        return {};
+      }),
+    removeProfile: ({ profileId }) =>
+      known(async () => {
+        if (inUse(profileId))
+          throw new CommandError('busy', 'Disconnect before deleting this profile.');
+        await profiles.remove(profileId);
+        return {};
+      }),
+    readLogs: (request) => logs.readLogs(request),
+    findLogTime: (request) => logs.findLogTime(request),
+  };
+}

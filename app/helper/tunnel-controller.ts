@@ -1,0 +1,219 @@
+/**
+ * Runs the tunnel for the desktop app and keeps the one TunnelState the UI
+ * shows. The state machine is the pure reducer in app/main/tunnel-state.ts;
+ * it runs here, in the helper that owns the tunnel, so the state survives the
+ * GUI quitting and a reconnecting GUI simply asks for it.
+ *
+ * Facts fed to the reducer: a connect request, the tunnel's first completed
+ * handshake ("up"), byte counters every second, a lost session (the handshake
+ * gave up, or no handshake for longer than a session may live), failures.
+ * Whenever the reducer leaves the connecting/connected/reconnecting states,
+ * the tunnel is taken down, so no state leaves an interface behind.
+ */
+import type { TunnelState } from '../../ipc/schema.js';
+import { ConfigError } from '../config/errors.js';
+import type { WgQuickConfig } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import { initialMachine, reduce, type Machine, type TunnelEvent } from '../main/tunnel-state.js';
+import type { RunningTunnel, TunnelOptions } from '../tunnel/session.js';
+import { REJECT_AFTER_TIME } from '../tunnel/wireguard/constants.js';
+import type { WgEvent } from '../tunnel/wireguard/types.js';
+
+export type StartTunnel = (
+  config: WgQuickConfig,
+  options: TunnelOptions,
+  log: Logger,
+) => Promise<RunningTunnel>;
+
+export interface ControllerOptions {
+  startTunnel: StartTunnel;
+  /** Interface name for the tunnel; null lets the kernel choose. */
+  ifname: string | null;
+  log: Logger;
+  onState: (state: TunnelState) => void;
+  /** Wall clock for the reducer's timeouts and rates (ms). */
+  now?: () => number;
+  /** How often to sample counters and check timeouts (ms). Default 1000: the UI's "every second". */
+  tickMs?: number;
+}
+
+const LIVE = new Set(['connecting', 'connected', 'reconnecting']);
+
+export class TunnelController {
+  private machine: Machine = initialMachine(true);
+  private tunnel: RunningTunnel | null = null;
+  /** Increments on every connect/disconnect, so late results of an older attempt are ignored. */
+  private generation = 0;
+  private ticker: NodeJS.Timeout | null = null;
+  private endpointText = '';
+  private addresses: string[] = [];
+  private stopping: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(private readonly options: ControllerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get state(): TunnelState {
+    return this.machine.state;
+  }
+
+  async connect(profileId: string, config: WgQuickConfig): Promise<void> {
+    const s = this.machine.state;
+    if (LIVE.has(s.status) && 'profileId' in s && s.profileId === profileId) return;
+    await this.takeDown();
+    const generation = ++this.generation;
+    this.apply({ type: 'connect', profileId, now: this.now() });
+    this.addresses = config.interface.addresses.map((a) => a.text);
+    const first = config.peers.find((p) => p.endpoint)?.endpoint;
+    this.endpointText = first
+      ? `${first.host.includes(':') ? `[${first.host}]` : first.host}:${first.port}`
+      : '';
+    this.startTicker();
+    let tunnel: RunningTunnel;
+    try {
+      tunnel = await this.options.startTunnel(
+        config,
+        {
+          ifname: this.options.ifname,
+          statsIntervalMs: 60_000,
+          onEvent: (event) => {
+            if (generation === this.generation) this.onWgEvent(event);
+          },
+        },
+        this.options.log.child('tunnel'),
+      );
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.options.log.error('could not bring the tunnel up', { error: err });
+      this.apply({ type: 'failed', message: explain(err), retryable: true });
+      return;
+    }
+    if (generation !== this.generation) {
+      // Disconnected (or switched) while starting: this tunnel is not wanted.
+      await tunnel.stop();
+      return;
+    }
+    this.tunnel = tunnel;
+    // Handshake now rather than on the user's first packet, so "connected" means it.
+    tunnel.probePeers();
+  }
+
+  async disconnect(): Promise<void> {
+    this.generation++;
+    this.apply({ type: 'disconnect' });
+    await this.stopping;
+  }
+
+  dismiss(): void {
+    this.apply({ type: 'dismiss' });
+  }
+
+  /** Takes the tunnel down (helper shutdown). */
+  async close(): Promise<void> {
+    this.generation++;
+    this.stopTicker();
+    await this.takeDown();
+  }
+
+  private onWgEvent(event: WgEvent): void {
+    if (event.name === 'handshake-complete') {
+      const s = this.machine.state.status;
+      if (s === 'connecting' || s === 'reconnecting') {
+        this.apply({
+          type: 'up',
+          endpoint: this.endpointText,
+          addresses: this.addresses,
+          now: this.now(),
+        });
+      }
+    } else if (event.name === 'handshake-gave-up') {
+      if (this.machine.state.status === 'connected' || this.machine.state.status === 'reconnecting')
+        this.lost('the server stopped answering');
+    } else if (event.name === 'endpoint-changed') {
+      const ep = event.endpoint;
+      this.endpointText = `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}`;
+    }
+  }
+
+  private lost(reason: string): void {
+    this.apply({ type: 'lost', reason, now: this.now() });
+    // Try again at once; the reducer bounds how often.
+    if (this.machine.state.status === 'reconnecting') this.tunnel?.probePeers();
+  }
+
+  private tick(): void {
+    const now = this.now();
+    const s = this.machine.state;
+    if (s.status === 'connected' && this.tunnel) {
+      const stats = this.tunnel.stats().device;
+      let rx = 0;
+      let tx = 0;
+      let last: number | null = null;
+      for (const p of stats.peers) {
+        rx += p.rxBytes;
+        tx += p.txBytes;
+        if (p.lastHandshake !== null && (last === null || p.lastHandshake > last))
+          last = p.lastHandshake;
+      }
+      const age = last === null ? null : Math.max(0, Math.round(performance.now() - last));
+      this.apply({ type: 'stats', rxBytes: rx, txBytes: tx, lastHandshakeAgeMs: age, now });
+      // A session older than REJECT_AFTER_TIME that was not renewed is dead.
+      if (age !== null && age > REJECT_AFTER_TIME + 30_000) this.lost('no handshake for too long');
+      return;
+    }
+    const before = this.machine.state;
+    this.apply({ type: 'tick', now });
+    const after = this.machine.state;
+    if (after.status === 'reconnecting' && before.status === 'reconnecting' && after !== before)
+      this.tunnel?.probePeers();
+  }
+
+  private apply(event: TunnelEvent): void {
+    const before = this.machine.state;
+    this.machine = reduce(this.machine, event);
+    const after = this.machine.state;
+    if (!LIVE.has(after.status)) {
+      this.stopTicker();
+      void this.takeDown();
+    }
+    if (after !== before) {
+      if (after.status !== before.status)
+        this.options.log.info('tunnel state', { from: before.status, to: after.status });
+      this.options.onState(after);
+    }
+  }
+
+  private startTicker(): void {
+    if (this.ticker) return;
+    this.ticker = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
+  }
+
+  private stopTicker(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+  }
+
+  private takeDown(): Promise<void> {
+    const tunnel = this.tunnel;
+    this.tunnel = null;
+    if (tunnel) {
+      this.stopping = this.stopping.then(() =>
+        tunnel.stop().catch((err: unknown) => {
+          this.options.log.error('could not take the tunnel down cleanly', { error: err });
+        }),
+      );
+    }
+    return this.stopping;
+  }
+}
+
+/** One sentence for the UI; details stay in the helper's log. */
+function explain(err: unknown): string {
+  if (err instanceof ConfigError) return `The profile has a problem: ${err.problem}`;
+  const message = err instanceof Error ? err.message : '';
+  if (/permission denied/.test(message))
+    return 'Slipstream is not allowed to create the tunnel. Is the Slipstream service installed?';
+  if (/already in use/.test(message)) return 'Another tunnel is using the interface name.';
+  return 'The tunnel could not be started. The helper log has the details.';
+}

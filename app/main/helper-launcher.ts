@@ -1,0 +1,133 @@
+/**
+ * Finds the privileged helper, or starts one (issue 4 §1):
+ *  1. an installed system service's socket (/run/slipstream/<uid>/helper.sock,
+ *     created by the deb's systemd unit), trusted only if root owns its directory;
+ *  2. when this process already has CAP_NET_ADMIN (root, tests, CI), the helper
+ *     as a child process with a socket in a fresh private directory;
+ *  3. otherwise pkexec (AppImage, development), which asks for authorisation
+ *     and runs the helper as root with the system socket path.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface HelperEndpoint {
+  socketPath: string;
+  /** Who must own the socket's directory for the GUI to trust it. */
+  trustedOwner: number;
+  how: 'system' | 'child' | 'pkexec';
+  /** Stops a child helper; a system or pkexec helper keeps running (it owns the tunnel). */
+  stop(): Promise<void>;
+}
+
+export interface HelperLaunchOptions {
+  /** Compiled helper entry (dist/app/helper/main.js, unpacked from asar when packaged). */
+  entry: string;
+  /** The JavaScript runtime: node, or Electron's own binary with ELECTRON_RUN_AS_NODE=1. */
+  execPath: string;
+  env?: Record<string, string>;
+  /** Where a child helper keeps profiles and writes its log. */
+  stateDir: string;
+  logDir: string;
+  logLevel?: string;
+  /** Interface name for tunnels; default: the kernel's choice. */
+  ifname?: string;
+  /** Override of the system socket location (tests). */
+  systemSocket?: string;
+  /** Called with a line when a child helper writes to stderr (start-up failures). */
+  onStderr?: (line: string) => void;
+}
+
+/** CAP_NET_ADMIN (bit 12) in this process's effective set. */
+export function hasNetAdmin(status = readFileSync('/proc/self/status', 'utf8')): boolean {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(status);
+  return m ? (BigInt(`0x${m[1]}`) & (1n << 12n)) !== 0n : false;
+}
+
+export function systemSocketPath(uid: number): string {
+  return `/run/slipstream/${uid}/helper.sock`;
+}
+
+async function waitForSocket(socket: string, child: ChildProcess, stderr: string[]): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!existsSync(socket)) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const why = stderr.join('').trim().split('\n').pop() ?? `exit ${child.exitCode}`;
+      throw new Error(`the Slipstream helper did not start: ${why}`);
+    }
+    if (Date.now() > deadline) throw new Error('the Slipstream helper did not start in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function ensureHelper(options: HelperLaunchOptions): Promise<HelperEndpoint> {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const system = options.systemSocket ?? systemSocketPath(uid);
+  if (existsSync(system)) {
+    return { socketPath: system, trustedOwner: 0, how: 'system', stop: async () => {} };
+  }
+  const privileged = hasNetAdmin();
+  const dir = privileged ? await mkdtemp(path.join(os.tmpdir(), 'slipstream-helper-')) : null;
+  const socketPath = dir ? path.join(dir, 'helper.sock') : system;
+  const args = [
+    options.entry,
+    '--socket',
+    socketPath,
+    '--uid',
+    String(uid),
+    '--gid',
+    String(gid),
+    '--state-dir',
+    privileged ? options.stateDir : `/var/lib/slipstream/${uid}`,
+    '--log-dir',
+    privileged ? options.logDir : `/var/log/slipstream/${uid}`,
+    ...(options.logLevel ? ['--log-level', options.logLevel] : []),
+    ...(options.ifname ? ['--ifname', options.ifname] : []),
+  ];
+  const [command, argv] = privileged
+    ? [options.execPath, args]
+    : ['pkexec', ['--disable-internal-agent', options.execPath, ...args]];
+  const child = spawn(command, argv, {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // A pkexec helper outlives the GUI; a child helper is stopped with it.
+    detached: !privileged,
+  });
+  const stderr: string[] = [];
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr.push(chunk);
+    if (stderr.length > 20) stderr.shift();
+    for (const line of chunk.split('\n')) if (line.trim()) options.onStderr?.(line);
+  });
+  try {
+    await waitForSocket(socketPath, child, stderr);
+  } catch (err) {
+    child.kill('SIGTERM');
+    if (dir) await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  if (!privileged) {
+    child.unref();
+    return { socketPath, trustedOwner: 0, how: 'pkexec', stop: async () => {} };
+  }
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  return {
+    socketPath,
+    trustedOwner: uid,
+    how: 'child',
+    stop: async () => {
+      child.kill('SIGTERM');
+      const timeout = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timeout);
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// The helper's tunnel controller: what the UI's state does as a tunnel starts, comes up,
+// counts, gets lost and is taken down, with the tunnel behind the StartTunnel seam played by
+// a scripted stand-in (the real tunnel is exercised against wireguard-go in test/integration).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TunnelState } from '../../../ipc/schema.js';
+import { parseWgQuick } from '../../../app/config/parse.js';
+import { TunnelController, type StartTunnel } from '../../../app/helper/tunnel-controller.js';
+import { createLogger } from '../../../app/log/logger.js';
+import type { RunningTunnel, TunnelOptions } from '../../../app/tunnel/session.js';
+import type { WgEvent } from '../../../app/tunnel/wireguard/types.js';
+
+const CONFIG = parseWgQuick(
+  [
+    '[Interface]',
+    'PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=',
+    'Address = 10.0.0.2/32',
+    '[Peer]',
+    'PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=',
+    'Endpoint = 192.0.2.1:51820',
+    'AllowedIPs = 0.0.0.0/0',
+  ].join('\n'),
+  'test.conf',
+);
+
+const silent = createLogger({ level: 'error', target: 't', sinks: [] });
+
+interface Scripted {
+  start: StartTunnel;
+  events: ((e: WgEvent) => void) | null;
+  probes: number;
+  stops: number;
+  rx: number;
+  lastHandshake: number | null;
+  /** Resolves the pending start. */
+  release(): void;
+  fail: Error | null;
+}
+
+function scripted(opts: { hold?: boolean } = {}): Scripted {
+  let release: () => void = () => {};
+  const s: Scripted = {
+    events: null,
+    probes: 0,
+    stops: 0,
+    rx: 0,
+    lastHandshake: null,
+    fail: null,
+    release: () => release(),
+    start: async (_config, options: TunnelOptions) => {
+      s.events = options.onEvent ?? null;
+      if (opts.hold) await new Promise<void>((r) => (release = r));
+      if (s.fail) throw s.fail;
+      const tunnel: RunningTunnel = {
+        ifname: 'tun9',
+        listenPort: 40000,
+        probePeers: () => void s.probes++,
+        stats: () =>
+          ({
+            device: {
+              peers: [
+                {
+                  publicKey: 'k',
+                  endpoint: null,
+                  lastHandshake: s.lastHandshake,
+                  rxBytes: s.rx,
+                  txBytes: 10,
+                  rxPackets: 0,
+                  txPackets: 0,
+                },
+              ],
+            },
+          }) as unknown as ReturnType<RunningTunnel['stats']>,
+        stop: async () => void s.stops++,
+      };
+      return tunnel;
+    },
+  };
+  return s;
+}
+
+function controller(s: Scripted, clock = { now: 0 }) {
+  const states: TunnelState[] = [];
+  const c = new TunnelController({
+    startTunnel: s.start,
+    ifname: null,
+    log: silent,
+    onState: (state) => {
+      assert.ok(TunnelState.safeParse(state).success, 'every state passes the IPC schema');
+      states.push(state);
+    },
+    now: () => clock.now,
+    tickMs: 5,
+  });
+  return { c, states, clock };
+}
+
+// A call, not a property read, so one assertion's narrowing does not leak into the next.
+const statusOf = (c: TunnelController): string => c.state.status;
+
+const until = async (what: string, check: () => boolean) => {
+  const end = Date.now() + 2000;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
+test('connect → probe → handshake → connected with counters → disconnect stops the tunnel', async () => {
+  const s = scripted();
+  const { c, states, clock } = controller(s);
+  await c.connect('p1', CONFIG);
+  assert.equal(statusOf(c), 'connecting');
+  assert.equal(s.probes, 1, 'a handshake is started at once, not on the first user packet');
+  s.events?.({ name: 'handshake-complete', peer: 'k', role: 'initiator' });
+  assert.equal(statusOf(c), 'connected');
+  const up = c.state as Extract<TunnelState, { status: 'connected' }>;
+  assert.equal(up.endpoint, '192.0.2.1:51820');
+  assert.deepEqual(up.addresses, ['10.0.0.2/32']);
+  s.lastHandshake = performance.now();
+  clock.now = 1000;
+  s.rx = 125_000;
+  await until('a counter sample', () => c.state.status === 'connected' && c.state.rxBytes > 0);
+  const counted = c.state as Extract<TunnelState, { status: 'connected' }>;
+  assert.equal(counted.rxBytes, 125_000);
+  assert.equal(counted.rxBitsPerSecond, 1_000_000, '125 kB in one (fake) second');
+  assert.ok(counted.lastHandshakeAgeMs !== null && counted.lastHandshakeAgeMs < 1000);
+  await c.disconnect();
+  assert.deepEqual(c.state, { status: 'disconnected', profileId: 'p1' });
+  assert.equal(s.stops, 1);
+  assert.deepEqual(
+    [...new Set(states.map((x) => x.status))],
+    ['connecting', 'connected', 'disconnected'],
+  );
+});
+
+test('a start failure becomes a retryable error with one sentence and nothing running', async () => {
+  const s = scripted();
+  s.fail = new Error('cannot create the tunnel interface: permission denied (run as root)');
+  const { c } = controller(s);
+  await c.connect('p1', CONFIG);
+  assert.equal(statusOf(c), 'error');
+  const e = c.state as Extract<TunnelState, { status: 'error' }>;
+  assert.equal(e.retryable, true);
+  assert.match(e.message, /not allowed to create the tunnel/);
+  assert.doesNotMatch(e.message, /\n|at .*\.js/);
+  c.dismiss();
+  assert.deepEqual(c.state, { status: 'disconnected', profileId: 'p1' });
+  await c.close();
+});
+
+test('no answer within the connect timeout: error, and the tunnel is taken down', async () => {
+  const s = scripted();
+  const { c, clock } = controller(s);
+  await c.connect('p1', CONFIG);
+  clock.now = 31_000;
+  await until('the timeout', () => c.state.status === 'error');
+  await until('the tunnel to stop', () => s.stops === 1);
+  await c.close();
+  assert.equal(s.stops, 1, 'stopped exactly once');
+});
+
+test('disconnect while the tunnel is still starting: the late tunnel is stopped', async () => {
+  const s = scripted({ hold: true });
+  const { c } = controller(s);
+  const connecting = c.connect('p1', CONFIG);
+  await until('the start to begin', () => s.events !== null);
+  await c.disconnect();
+  s.release();
+  await connecting;
+  assert.equal(statusOf(c), 'disconnected');
+  assert.equal(s.stops, 1);
+  assert.equal(s.probes, 0);
+});
+
+test('a lost session reconnects (probing again) and comes back; switching profiles replaces the tunnel', async () => {
+  const s = scripted();
+  const { c } = controller(s);
+  await c.connect('p1', CONFIG);
+  s.events?.({ name: 'handshake-complete', peer: 'k', role: 'initiator' });
+  s.events?.({ name: 'handshake-gave-up', peer: 'k' });
+  assert.equal(statusOf(c), 'reconnecting');
+  assert.equal(s.probes, 2, 'probed again when the session was lost');
+  s.events?.({ name: 'handshake-complete', peer: 'k', role: 'initiator' });
+  assert.equal(statusOf(c), 'connected');
+  await c.connect('p2', CONFIG);
+  assert.equal(s.stops, 1, 'the first tunnel went down before the second started');
+  assert.equal(statusOf(c), 'connecting');
+  assert.equal((c.state as { profileId: string }).profileId, 'p2');
+  await c.connect('p2', CONFIG);
+  assert.equal(s.stops, 1, 'connecting to the live profile again changes nothing');
+  await c.close();
+  assert.equal(s.stops, 2);
+});
