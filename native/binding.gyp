@@ -33,6 +33,7 @@
           {
             "sources": [
               "src/windows/netconfig_windows.cc",
+              "src/windows/service.cc",
               "src/windows/system_windows.cc",
               "src/windows/tun_wintun.cc",
               "src/windows/udp_windows.cc"

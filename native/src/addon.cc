@@ -5,6 +5,9 @@
 #include "netconfig_bindings.h"
 #include "tun_device.h"
 #include "udp_socket.h"
+#ifdef _WIN32
+#include "windows/service.h"
+#endif
 
 namespace slipstream {
 namespace {
@@ -18,6 +21,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openTun", Napi::Function::New<TunDevice::Open>(env, "openTun"));
   exports.Set("openUdp", Napi::Function::New<UdpSocket::Open>(env, "openUdp"));
   ExportNetconfig(env, exports);
+#ifdef _WIN32
+  // The helper runs as a Windows service; Node cannot speak to the service manager itself.
+  ExportWindowsService(env, exports);
+#endif
   return exports;
 }
 

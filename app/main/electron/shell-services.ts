@@ -1,0 +1,37 @@
+/**
+ * What only Electron can do for MainCore (core-api.ts ShellServices): open a
+ * folder, and register start at login: Windows through the login item API,
+ * Linux through an XDG autostart entry (autostart.ts).
+ */
+import os from 'node:os';
+import { app, shell } from 'electron';
+import type { ShellServices } from '../core-api.js';
+import { autostartDir, launchCommand, setLinuxAutostart } from './autostart.js';
+
+export function electronShellServices(report: (what: string, err: unknown) => void): ShellServices {
+  // Under `electron .` the binary is Electron itself and needs the app's path.
+  const appArgs = app.isPackaged ? [] : [app.getAppPath()];
+  return {
+    shell: 'electron',
+    version: app.getVersion(),
+    async openPath(path) {
+      const problem = await shell.openPath(path);
+      if (problem) throw new Error(problem);
+    },
+    setStartAtLogin(enabled) {
+      if (process.platform === 'linux') {
+        setLinuxAutostart(enabled, {
+          dir: autostartDir(process.env, os.homedir()),
+          exec: launchCommand(process.env, process.execPath),
+          args: [...appArgs, '--hidden'],
+        }).catch((err: unknown) => report('could not change the autostart entry', err));
+        return;
+      }
+      app.setLoginItemSettings({
+        openAtLogin: enabled,
+        path: process.execPath,
+        args: [...appArgs, '--hidden'],
+      });
+    },
+  };
+}
