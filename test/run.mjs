@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Runs the compiled test suites with node's test runner.
-//   node test/run.mjs            all suites: unit, then native, then integration
-//   node test/run.mjs unit       one suite (unit | native | integration)
-// Suites that need root and network namespaces (native, integration) run one
-// file at a time; they create and remove their own namespaces.
+//   node test/run.mjs            all suites: unit, native, integration, then e2e
+//   node test/run.mjs unit       one suite (unit | native | integration | e2e)
+// Suites that need root and network namespaces (native, integration, e2e) run one
+// file at a time; they create and remove their own namespaces. e2e drives the
+// real renderer in Debian's chromium.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = path.join(root, 'dist', 'test');
-const suites = ['unit', 'native', 'integration'];
+const suites = ['unit', 'native', 'integration', 'e2e'];
 const wanted = process.argv.slice(2);
 for (const s of wanted) {
   if (!suites.includes(s)) {

@@ -11,3 +11,5 @@ export * from './traffic.js';
 export * from './wait.js';
 export * from './wg-tools.js';
 export * from './wireguard-go.js';
+export * from './browser.js';
+export * from './web-app.js';

@@ -1,0 +1,208 @@
+// The desktop app's UI end to end, as a user meets it, with nothing faked: the real renderer
+// in Debian's chromium, the real main-process logic and privileged helper (`npm run web`),
+// the real tunnel, and stock wireguard-go as the server, all inside test namespaces.
+// Screenshots of each view go to test-artifacts/screenshots/.
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  cleanupAll,
+  createTopology,
+  ensureTools,
+  launchChromium,
+  makeTempDir,
+  ping,
+  renderClientConfig,
+  requireRoot,
+  startWebApp,
+  waitFor,
+  type Topology,
+  type WebApp,
+} from '../harness/index.js';
+
+const ARTIFACTS = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'test-artifacts',
+  'screenshots',
+);
+
+describe('desktop UI against wireguard-go', () => {
+  let topo: Topology;
+  let app: WebApp;
+  let browser: Browser;
+  let page: Page;
+  const files = makeTempDir('ss-e2e-files-');
+
+  const shot = async (name: string) => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  };
+  const nav = (name: string) => page.getByRole('tab', { name, exact: true }).click();
+  const status = () => page.getByRole('status').first();
+  const linksIn = async () =>
+    (JSON.parse((await topo.clientNs.ip(['-j', 'link'])).stdout) as { ifname: string }[])
+      .map((l) => l.ifname)
+      .sort();
+
+  before(async () => {
+    requireRoot();
+    await ensureTools();
+    topo = await createTopology({ prefix: 'ui' });
+    app = await startWebApp(topo.clientNs, { ifname: 'slip-e2e' });
+    browser = await launchChromium(topo.clientNs);
+    page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    await page.goto(app.url);
+    await status().waitFor({ timeout: 15_000 });
+    assert.deepEqual(problems, [], 'no script errors or CSP violations on load');
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+    await cleanupAll();
+  });
+
+  test('a bad config shows its problem next to the line, and nothing is imported', async () => {
+    await nav('Profiles');
+    const text = renderClientConfig(topo.clientConfig()).replace(
+      /^Address = .*$/m,
+      'Address = 10.200.0.300/24',
+    );
+    const bad = path.join(files.path, 'broken.conf');
+    writeFileSync(bad, text);
+    await page.getByLabel('Import profile').setInputFiles(bad);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    const line = text.split('\n').findIndex((l) => l.startsWith('Address')) + 1;
+    assert.match(await alert.innerText(), new RegExp(`line ${line}\\b`));
+    assert.match(await alert.innerText(), /10\.200\.0\.300/);
+    await shot('profiles-invalid');
+    assert.equal(await page.getByRole('listitem').filter({ hasText: 'broken' }).count(), 0);
+  });
+
+  test('import, connect, see counters move, disconnect; the namespace is left as it was', async () => {
+    const linksBefore = await linksIn();
+    const good = path.join(files.path, 'office.conf');
+    writeFileSync(good, renderClientConfig(topo.clientConfig()));
+    await page.getByLabel('Import profile').setInputFiles(good);
+    await page.getByRole('listitem').filter({ hasText: 'office' }).first().waitFor();
+    await shot('profiles');
+
+    await nav('Status');
+    await page.getByLabel('Profile').selectOption({ label: 'office' });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await waitFor(async () => /Connected/.test(await status().innerText()), {
+      timeoutMs: 20_000,
+      what: 'the Connected state',
+    });
+    assert.ok((await linksIn()).includes('slip-e2e'), 'the tunnel interface exists');
+    const rx = async () => Number(await page.getByTestId('rx-bytes').getAttribute('data-value'));
+    const rx0 = await rx();
+    const p = await ping(topo.clientNs, topo.tunnel.serverV4, { count: 5, intervalSec: 0.2 });
+    assert.equal(p.received, 5, 'traffic flows through the tunnel the UI brought up');
+    await waitFor(async () => (await rx()) > rx0, {
+      timeoutMs: 5_000,
+      what: 'the received-bytes counter to move',
+    });
+    assert.match(await page.getByTestId('handshake-age').innerText(), /\d/);
+    await shot('status-connected');
+
+    await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await waitFor(async () => /Disconnected/.test(await status().innerText()), {
+      what: 'the Disconnected state',
+    });
+    await waitFor(async () => !(await linksIn()).includes('slip-e2e'), {
+      what: 'the tunnel interface to go',
+    });
+    assert.deepEqual(await linksIn(), linksBefore);
+  });
+
+  test('the log viewer pages, filters, searches and marks malformed lines', async () => {
+    // A line no logger wrote: the viewer must show it, marked, not drop it.
+    appendFileSync(path.join(app.logDir, 'main.jsonl'), 'this is not json {\n');
+    await nav('Logs');
+    const count = page.getByTestId('log-count');
+    await count.waitFor();
+    await page.getByLabel('Process').selectOption('main');
+    await waitFor(async () => Number(await count.getAttribute('data-total')) > 2, {
+      what: 'main log lines',
+    });
+    await page.getByRole('checkbox', { name: 'Follow' }).check();
+    const malformed = page.locator('[data-level="malformed"]');
+    await malformed.first().waitFor({ timeout: 5_000 });
+    assert.match(await malformed.first().innerText(), /this is not json/);
+
+    await page.getByLabel('Process').selectOption('helper');
+    await page.getByRole('searchbox', { name: 'Search logs' }).fill('handshake complete');
+    await waitFor(
+      async () => {
+        const n = Number(await count.getAttribute('data-matching'));
+        return n >= 1 && n < Number(await count.getAttribute('data-total')) ? n : null;
+      },
+      { what: 'the search to narrow the helper log' },
+    );
+    const rows = page.locator('[data-line]');
+    const texts = await rows.allInnerTexts();
+    assert.ok(texts.length >= 1);
+    for (const t of texts) assert.match(t, /handshake complete/i);
+    await shot('logs-search');
+
+    await page.getByRole('searchbox', { name: 'Search logs' }).fill('');
+    await page.getByLabel('Minimum level').selectOption('warn');
+    await waitFor(
+      async () =>
+        Number(await count.getAttribute('data-matching')) <
+        Number(await count.getAttribute('data-total')),
+      { what: 'the level filter to apply' },
+    );
+    for (const level of await rows.evaluateAll((els) =>
+      els.map((e) => e.getAttribute('data-level')),
+    ))
+      assert.ok(['warn', 'error', 'malformed'].includes(level ?? ''), `level ${level}`);
+    await shot('logs');
+  });
+
+  test('settings persist across reloads and land in the settings file', async () => {
+    await nav('Settings');
+    const startAtLogin = page.getByRole('checkbox', { name: 'Start at login' });
+    await startAtLogin.waitFor();
+    const was = await startAtLogin.isChecked();
+    // The box follows the saved value, so it flips once main has answered, not on the click.
+    await startAtLogin.click();
+    await waitFor(async () => (await startAtLogin.isChecked()) === !was, {
+      what: 'the checkbox to show the saved value',
+    });
+    await page.getByLabel('Log level').selectOption('debug');
+    await waitFor(
+      () => {
+        try {
+          const s = JSON.parse(readFileSync(path.join(app.dataDir, 'settings.json'), 'utf8'));
+          return s.logLevel === 'debug' && s.startAtLogin === !was;
+        } catch {
+          return false;
+        }
+      },
+      { what: 'settings.json to change' },
+    );
+    await shot('settings');
+    await page.reload();
+    await nav('Settings');
+    await waitFor(
+      async () =>
+        (await page.getByRole('checkbox', { name: 'Start at login' }).isChecked()) === !was,
+      {
+        what: 'the setting to survive a reload',
+      },
+    );
+  });
+});
