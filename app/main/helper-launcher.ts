@@ -87,9 +87,20 @@ export async function ensureHelper(options: HelperLaunchOptions): Promise<Helper
     ...(options.logLevel ? ['--log-level', options.logLevel] : []),
     ...(options.ifname ? ['--ifname', options.ifname] : []),
   ];
+  // pkexec clears the environment, so what the helper needs (ELECTRON_RUN_AS_NODE under
+  // Electron) is passed through env(1) on its command line instead.
+  const envArgs = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const [command, argv] = privileged
     ? [options.execPath, args]
-    : ['pkexec', ['--disable-internal-agent', options.execPath, ...args]];
+    : [
+        'pkexec',
+        [
+          '--disable-internal-agent',
+          ...(envArgs.length ? ['/usr/bin/env', ...envArgs] : []),
+          options.execPath,
+          ...args,
+        ],
+      ];
   const child = spawn(command, argv, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],

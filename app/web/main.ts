@@ -6,6 +6,10 @@
  *
  *   PORT=5199 SLIPSTREAM_DATA_DIR=... node dist/app/web/main.js
  *
+ * Optional: SLIPSTREAM_LOG_DIR (default: the OS log location), SLIPSTREAM_IFNAME
+ * (tunnel interface name), SLIPSTREAM_HELPER_SOCKET (use a helper already
+ * running there, as the installed service would be, instead of starting one).
+ *
  * Listens on 127.0.0.1 only. Needs root or CAP_NET_ADMIN for the helper to
  * run as a child (otherwise it uses an installed service, or pkexec).
  */
@@ -34,7 +38,13 @@ async function main(): Promise<void> {
     userDataDir: dataDir,
     ...(process.env.SLIPSTREAM_LOG_DIR ? { logDirectory: process.env.SLIPSTREAM_LOG_DIR } : {}),
     exportDirectory: path.join(dataDir, 'exports'),
-    ...(process.env.SLIPSTREAM_IFNAME ? { helper: { ifname: process.env.SLIPSTREAM_IFNAME } } : {}),
+    helper: {
+      ...(process.env.SLIPSTREAM_IFNAME ? { ifname: process.env.SLIPSTREAM_IFNAME } : {}),
+      // An already running helper (as the system service would be) at another path.
+      ...(process.env.SLIPSTREAM_HELPER_SOCKET
+        ? { systemSocket: process.env.SLIPSTREAM_HELPER_SOCKET }
+        : {}),
+    },
   });
   const web = await startIpcSocket({
     port,

@@ -1,10 +1,10 @@
 // `npm run bench`: Slipstream against stock wireguard-go as the client of the same
 // wireguard-go server, in one rig and one run, rounds alternating A B C / C B A so drift on
-// a shared machine hits every variant alike. Writes BENCHMARKS.md.
+// a shared machine hits every variant alike. Writes its section of BENCHMARKS.md.
 //
 // Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per iperf3 direction (default 5).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import path from 'node:path';
 import {
@@ -20,6 +20,7 @@ import {
 } from '../harness/index.js';
 import { CLI, logLines, startSlipstream } from '../integration/slipstream.js';
 import { cpuSeconds, median, peakRssMb } from './proc-usage.js';
+import { writeBenchSection } from './report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -212,7 +213,7 @@ async function main(): Promise<void> {
     );
     const ratio = (a: number, b: number) => fmt(a / b, 2);
     const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
-    const md = `# Benchmarks
+    const md = `## Tunnel: throughput, latency, CPU, syscalls
 
 Reproduce with \`sudo npm run bench\` (Linux, root; \`BENCH_ROUNDS\`, \`BENCH_SECONDS\` tune it).
 The rig: two network namespaces joined by a veth pair, Debian's wireguard-go as the server in
@@ -242,7 +243,7 @@ Slipstream's own counters (strace slows the process, so these throughputs are no
 | \`--no-gso\` (sendmmsg) | ${noGso.innerPackets} | ${noGso.straceSends} | ${noGso.counterSends} | ${fmt(noGso.perSend, 1)} |
 
 ${WHERE_THE_TIME_GOES}`;
-    writeFileSync(path.resolve('BENCHMARKS.md'), md);
+    writeBenchSection('tunnel', md);
     console.log(md);
   } finally {
     await topo.destroy().catch(() => {});

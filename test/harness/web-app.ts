@@ -15,6 +15,8 @@ export const WEB_MAIN = path.resolve(
   'main.js',
 );
 
+export const HELPER_MAIN = path.resolve(path.dirname(WEB_MAIN), '..', 'helper', 'main.js');
+
 export interface WebApp {
   url: string;
   proc: ManagedProcess;
@@ -26,7 +28,7 @@ export interface WebApp {
 
 export async function startWebApp(
   ns: Namespace,
-  opts: { dir?: TempDir; ifname?: string } = {},
+  opts: { dir?: TempDir; ifname?: string; helperSocket?: string } = {},
 ): Promise<WebApp> {
   const dir = opts.dir ?? makeTempDir('ss-webapp-');
   const dataDir = path.join(dir.path, 'data');
@@ -38,6 +40,7 @@ export async function startWebApp(
       SLIPSTREAM_DATA_DIR: dataDir,
       SLIPSTREAM_LOG_DIR: logDir,
       ...(opts.ifname ? { SLIPSTREAM_IFNAME: opts.ifname } : {}),
+      ...(opts.helperSocket ? { SLIPSTREAM_HELPER_SOCKET: opts.helperSocket } : {}),
     },
   });
   const m = await proc.waitForOutput(/^\{"message":"web harness ready".*$/m, {
