@@ -7,6 +7,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import {
   cleanupAll,
@@ -170,6 +171,121 @@ describe('desktop UI against wireguard-go', () => {
     ))
       assert.ok(['warn', 'error', 'malformed'].includes(level ?? ''), `level ${level}`);
     await shot('logs');
+  });
+
+  test('log viewer tools: jump to a time, copy a line, export a zip, keyboard use', async () => {
+    await page.getByLabel('Minimum level').selectOption('trace');
+    await page.getByLabel('Process').selectOption('helper');
+    const rows = page.locator('[data-line]');
+    const count = page.getByTestId('log-count');
+    // The new filter's own lines, not the previous ones still on screen.
+    await waitFor(
+      async () =>
+        (await count.getAttribute('data-matching')) === (await count.getAttribute('data-total')),
+      { what: 'the unfiltered helper log' },
+    );
+    await rows.first().waitFor();
+    const notice = page.locator('.notice');
+
+    // Jump to the time of the handshake: the first line shown is at or after it.
+    const helperLog = readFileSync(path.join(app.logDir, 'helper.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { time: string; message: string });
+    const target = helperLog.find((l) => l.message === 'handshake complete');
+    assert.ok(target, 'the helper logged the handshake');
+    await page.getByLabel('Jump to time').fill(target.time);
+    await page.getByRole('button', { name: 'Go', exact: true }).click();
+    await waitFor(async () => /Showing the first line at or after/.test(await notice.innerText()), {
+      what: 'the jump',
+    });
+    const selectedLine = Number(
+      await page.locator('[data-line][aria-selected="true"]').first().getAttribute('data-line'),
+    );
+    const expected = helperLog.findIndex((l) => l.time >= target.time);
+    assert.equal(selectedLine, expected, 'the selected line is the first at or after the time');
+
+    // Copy puts exactly that line on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(app.url).origin,
+    });
+    await page.getByRole('button', { name: 'Copy line', exact: true }).click();
+    await waitFor(async () => /Copied line/.test(await notice.innerText()), { what: 'copy' });
+    const copied = await page.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    assert.match(copied, /handshake complete/);
+
+    // The list is keyboard-driven: End selects the last line.
+    await page.getByRole('grid', { name: 'Log lines' }).focus();
+    await page.keyboard.press('End');
+    await waitFor(
+      async () =>
+        Number(
+          await page.locator('[data-line][aria-selected="true"]').first().getAttribute('data-line'),
+        ) ===
+        Number(await page.getByTestId('log-count').getAttribute('data-total')) - 1,
+      { what: 'End to select the last line' },
+    );
+
+    // Export writes a zip holding both processes' logs.
+    await page.getByRole('button', { name: 'Export logs', exact: true }).click();
+    await waitFor(async () => /Logs exported to/.test(await notice.innerText()), {
+      what: 'the export',
+    });
+    const zipPath = (await notice.innerText()).replace(/^.*Logs exported to /, '').trim();
+    const entries = Object.keys(unzipSync(readFileSync(zipPath)));
+    for (const name of ['main.jsonl', 'helper.jsonl', 'about.json'])
+      assert.ok(entries.includes(name), `${name} in ${entries.join(', ')}`);
+  });
+
+  test('every control has an accessible name, and the sections are reachable by keyboard', async () => {
+    for (const section of ['Status', 'Profiles', 'Logs', 'Settings']) {
+      await nav(section);
+      const unnamed = await page.evaluate(() => {
+        const doc = (
+          globalThis as unknown as {
+            document: { querySelectorAll(s: string): ArrayLike<{ outerHTML: string }> };
+          }
+        ).document;
+        // An accessible name from a label, aria-label(ledby) or the element's own text.
+        return Array.from(doc.querySelectorAll('button, input, select, textarea, [role="tab"]'))
+          .map(
+            (e) =>
+              e as unknown as {
+                outerHTML: string;
+                labels?: ArrayLike<unknown> | null;
+                textContent: string | null;
+                getAttribute(n: string): string | null;
+                type?: string;
+              },
+          )
+          .filter(
+            (e) =>
+              e.type !== 'hidden' &&
+              !(e.labels && e.labels.length > 0) &&
+              !e.getAttribute('aria-label') &&
+              !e.getAttribute('aria-labelledby') &&
+              !(e.textContent ?? '').trim(),
+          )
+          .map((e) => e.outerHTML.slice(0, 120));
+      });
+      assert.deepEqual(unnamed, [], `unnamed controls in ${section}`);
+    }
+    // Tabs: focus the selected one and move with the arrow keys, as WAI-ARIA tabs do.
+    await page.getByRole('tab', { name: 'Status', exact: true }).click();
+    await page.getByRole('tab', { name: 'Status', exact: true }).focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await waitFor(
+      async () =>
+        (await page
+          .getByRole('tab', { name: 'Profiles', exact: true })
+          .getAttribute('aria-selected')) === 'true',
+      { what: 'the keyboard to move to Profiles' },
+    );
   });
 
   test('settings persist across reloads and land in the settings file', async () => {
