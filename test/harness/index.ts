@@ -13,3 +13,4 @@ export * from './wg-tools.js';
 export * from './wireguard-go.js';
 export * from './browser.js';
 export * from './web-app.js';
+export * from './portal.js';

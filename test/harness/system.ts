@@ -192,6 +192,8 @@ export const REQUIRED_TOOLS = [
   'ping',
   'strace',
   'ethtool',
+  'curl',
+  'openssl',
 ] as const;
 export const OPTIONAL_TOOLS = ['nft'] as const;
 export type ToolName = (typeof REQUIRED_TOOLS)[number] | (typeof OPTIONAL_TOOLS)[number];
@@ -205,6 +207,8 @@ export const TOOL_PACKAGES = [
   'iputils-ping',
   'strace',
   'ethtool',
+  'curl',
+  'openssl',
 ] as const;
 
 export interface ToolReport {
