@@ -6,7 +6,12 @@ import { parseLogLevel, type LogLevel } from '../log/logger.js';
 
 export interface UpCommand {
   command: 'up';
-  config: string;
+  /** --config FILE: a wg-quick file; exactly one of config and portal is set. */
+  config: string | null;
+  /** --portal URL: the tunnel of the session signed in to this portal. */
+  portal: string | null;
+  /** --state-dir DIR: where the signed-in session is kept (with --portal). */
+  stateDir: string | null;
   ifname: string | null;
   logLevel: LogLevel;
   logFile: string | null;
@@ -18,7 +23,23 @@ export interface UpCommand {
   statsIntervalSeconds: number;
 }
 
-export type CliCommand = UpCommand | { command: 'help' } | { command: 'version' };
+export interface LoginCommand {
+  command: 'login';
+  portal: string;
+  stateDir: string | null;
+  logLevel: LogLevel;
+  /** False with --no-browser: only print the sign-in address. */
+  openBrowser: boolean;
+}
+
+export interface LogoutCommand {
+  command: 'logout';
+  stateDir: string | null;
+  logLevel: LogLevel;
+}
+
+export type CliCommand =
+  UpCommand | LoginCommand | LogoutCommand | { command: 'help' } | { command: 'version' };
 
 export class UsageError extends Error {}
 
@@ -27,18 +48,34 @@ const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 export const HELP = `slipstream: a WireGuard client with a batched, GSO-accelerated data path
 
 Usage:
-  slipstream up --config FILE [--ifname NAME] [--log-level LEVEL] [--log-file FILE]
-                [--no-gso] [--crypto-workers N] [--stats-interval SECONDS]
+  slipstream up --config FILE [OPTIONS]
+  slipstream up --portal URL [--state-dir DIR] [OPTIONS]
+  slipstream login --portal URL [--state-dir DIR] [--no-browser] [--log-level LEVEL]
+  slipstream logout [--state-dir DIR] [--log-level LEVEL]
   slipstream --help | --version
 
+  OPTIONS: [--ifname NAME] [--log-level LEVEL] [--log-file FILE] [--no-gso]
+           [--crypto-workers N] [--stats-interval SECONDS]
+
 Commands:
-  up            bring up a tunnel from a wg-quick .conf file and keep it up
-                until Ctrl-C or SIGTERM, which remove everything it configured
+  up            bring up a tunnel and keep it up until Ctrl-C or SIGTERM, which
+                remove everything it configured. With --portal, the tunnel of
+                the session made by login; it goes down (exit 1) when the
+                session expires or the device is removed on the portal
+  login         sign in to an organisation's portal in the browser and register
+                this device (a key pair made here; only the public key is sent)
+  logout        remove this device from the portal, revoke the sign-in and
+                delete the saved session (locally even if the portal is down)
 
 Options:
   --config FILE     wg-quick configuration ([Interface] and [Peer] sections)
+  --portal URL      the portal's https:// address, e.g. https://vpn.example.com
+  --state-dir DIR   where the session is saved (default: $XDG_CONFIG_HOME/slipstream
+                    or ~/.config/slipstream; the invoking user's under sudo)
+  --no-browser      print the sign-in address without trying to open a browser
   --ifname NAME     tunnel interface name (default: the kernel picks tunN)
-  --log-level LEVEL error | warn | info | debug | trace (default: info)
+  --log-level LEVEL error | warn | info | debug | trace (default: info; warn for
+                    login and logout)
   --log-file FILE   also append JSONL logs to FILE (rotated by size)
   --no-gso          send batches with sendmmsg instead of UDP GSO (for comparison)
   --crypto-workers N  threads for encryption and decryption; 0 = main thread
@@ -46,34 +83,49 @@ Options:
   --stats-interval SECONDS  log counters this often (default 60; 0 = only at exit)
 
 Logs are JSONL on stderr: one object per line with time, level, target and
-message. Needs root or CAP_NET_ADMIN.`;
+message. up needs root or CAP_NET_ADMIN.`;
+
+const VALUE_OPTIONS: Record<'up' | 'login' | 'logout', string[]> = {
+  up: [
+    'config',
+    'portal',
+    'state-dir',
+    'ifname',
+    'log-level',
+    'log-file',
+    'crypto-workers',
+    'stats-interval',
+  ],
+  login: ['portal', 'state-dir', 'log-level'],
+  logout: ['state-dir', 'log-level'],
+};
+const FLAGS: Record<'up' | 'login' | 'logout', string[]> = {
+  up: ['no-gso'],
+  login: ['no-browser'],
+  logout: [],
+};
+
+interface Parsed {
+  values: Map<string, string>;
+  flags: Set<string>;
+}
 
 /** Splits `--key=value` and `--key value`; rejects unknown or repeated options. */
-export function parseArgs(argv: readonly string[]): CliCommand {
-  if (argv.length === 0) throw new UsageError('missing command (try --help)');
-  const [first, ...rest] = argv;
-  if (first === '--help' || first === '-h' || first === 'help') return { command: 'help' };
-  if (first === '--version' || first === '-V') return { command: 'version' };
-  if (first !== 'up') throw new UsageError(`unknown command "${first}" (try --help)`);
-
+function parseOptions(command: 'up' | 'login' | 'logout', rest: readonly string[]): Parsed | null {
   const values = new Map<string, string>();
-  let gso = true;
+  const flags = new Set<string>();
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
-    if (arg === '--help' || arg === '-h') return { command: 'help' };
-    if (arg === '--no-gso') {
-      gso = false;
-      continue;
-    }
+    if (arg === '--help' || arg === '-h') return null;
     if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (
-      !['config', 'ifname', 'log-level', 'log-file', 'crypto-workers', 'stats-interval'].includes(
-        name,
-      )
-    ) {
-      throw new UsageError(`unknown option --${name} (try --help)`);
+    if (FLAGS[command].includes(name) && eq < 0) {
+      flags.add(name);
+      continue;
+    }
+    if (!VALUE_OPTIONS[command].includes(name)) {
+      throw new UsageError(`unknown option --${name} for ${command} (try --help)`);
     }
     let value: string | undefined;
     if (eq >= 0) value = arg.slice(eq + 1);
@@ -82,21 +134,60 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     if (values.has(name)) throw new UsageError(`--${name} given twice`);
     values.set(name, value);
   }
+  return { values, flags };
+}
 
-  const config = values.get('config');
-  if (!config) throw new UsageError('up needs --config FILE');
+function logLevelOf(values: Map<string, string>, fallback: LogLevel): LogLevel {
+  const level = values.get('log-level');
+  if (level === undefined) return fallback;
+  try {
+    return parseLogLevel(level);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function parseArgs(argv: readonly string[]): CliCommand {
+  if (argv.length === 0) throw new UsageError('missing command (try --help)');
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') return { command: 'help' };
+  if (first === '--version' || first === '-V') return { command: 'version' };
+  if (first !== 'up' && first !== 'login' && first !== 'logout') {
+    throw new UsageError(`unknown command "${first}" (try --help)`);
+  }
+  const parsed = parseOptions(first, rest);
+  if (!parsed) return { command: 'help' };
+  const { values, flags } = parsed;
+  const stateDir = values.get('state-dir') ?? null;
+
+  if (first === 'login') {
+    const portal = values.get('portal');
+    if (!portal) throw new UsageError('login needs --portal URL');
+    return {
+      command: 'login',
+      portal,
+      stateDir,
+      logLevel: logLevelOf(values, 'warn'),
+      openBrowser: !flags.has('no-browser'),
+    };
+  }
+  if (first === 'logout') {
+    return { command: 'logout', stateDir, logLevel: logLevelOf(values, 'warn') };
+  }
+
+  const config = values.get('config') ?? null;
+  const portal = values.get('portal') ?? null;
+  if (config === null && portal === null)
+    throw new UsageError('up needs --config FILE or --portal URL');
+  if (config !== null && portal !== null) {
+    throw new UsageError('up takes either --config FILE or --portal URL, not both');
+  }
+  if (config !== null && stateDir !== null) {
+    throw new UsageError('--state-dir only applies with --portal');
+  }
   const ifname = values.get('ifname') ?? null;
   if (ifname !== null && !IFNAME.test(ifname)) {
     throw new UsageError(`bad --ifname "${ifname}": 1-15 letters, digits, "_", "." or "-"`);
-  }
-  let logLevel: LogLevel = 'info';
-  const level = values.get('log-level');
-  if (level !== undefined) {
-    try {
-      logLevel = parseLogLevel(level);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
   }
   const workers = values.get('crypto-workers');
   const cryptoWorkers = workers === undefined ? null : count(workers, '--crypto-workers', 64);
@@ -106,10 +197,12 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   return {
     command: 'up',
     config,
+    portal,
+    stateDir,
     ifname,
-    logLevel,
+    logLevel: logLevelOf(values, 'info'),
     logFile: values.get('log-file') ?? null,
-    gso,
+    gso: !flags.has('no-gso'),
     cryptoWorkers,
     statsIntervalSeconds,
   };

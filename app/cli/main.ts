@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { HELP, parseArgs, UsageError } from './args.js';
+import { runLogin } from './login.js';
+import { runLogout } from './logout.js';
 import { runUp } from './up.js';
 
 function version(): string {
@@ -27,6 +29,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'up':
         return await runUp(cmd);
+      case 'login':
+        return await runLogin(cmd);
+      case 'logout':
+        return await runLogout(cmd);
     }
   } catch (err) {
     if (process.env.SLIPSTREAM_DEBUG) console.error(err);

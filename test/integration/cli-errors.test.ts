@@ -134,7 +134,7 @@ describe('slipstream up refuses bad input cleanly', () => {
   test('usage errors exit 2', async () => {
     const r = await ns.run(process.execPath, [CLI, 'up'], { timeoutMs: 10_000 });
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, 'slipstream: up needs --config FILE\n');
+    assert.equal(r.stderr, 'slipstream: up needs --config FILE or --portal URL\n');
   });
   test('wg-quick hooks are reported and never run', async () => {
     const marker = path.join(dir, 'hook-ran');

@@ -20,6 +20,8 @@ test('up with all options, both --k v and --k=v forms', () => {
     {
       command: 'up',
       config: 'c.conf',
+      portal: null,
+      stateDir: null,
       ifname: 'wg7',
       logLevel: 'debug',
       logFile: '/tmp/x',
@@ -34,6 +36,8 @@ test('defaults: kernel-chosen name, info level, no log file', () => {
   assert.deepEqual(parseArgs(['up', '--config', 'c.conf']), {
     command: 'up',
     config: 'c.conf',
+    portal: null,
+    stateDir: null,
     ifname: null,
     logLevel: 'info',
     logFile: null,
@@ -41,6 +45,53 @@ test('defaults: kernel-chosen name, info level, no log file', () => {
     cryptoWorkers: null,
     statsIntervalSeconds: 60,
   });
+});
+
+test('up --portal with a state directory', () => {
+  assert.deepEqual(
+    parseArgs(['up', '--portal', 'https://vpn.example.com', '--state-dir=/tmp/s', '--no-gso']),
+    {
+      command: 'up',
+      config: null,
+      portal: 'https://vpn.example.com',
+      stateDir: '/tmp/s',
+      ifname: null,
+      logLevel: 'info',
+      logFile: null,
+      gso: false,
+      cryptoWorkers: null,
+      statsIntervalSeconds: 60,
+    },
+  );
+});
+
+test('login and logout', () => {
+  assert.deepEqual(parseArgs(['login', '--portal', 'https://vpn.example.com']), {
+    command: 'login',
+    portal: 'https://vpn.example.com',
+    stateDir: null,
+    logLevel: 'warn',
+    openBrowser: true,
+  });
+  assert.deepEqual(
+    parseArgs([
+      'login',
+      '--portal=https://p',
+      '--state-dir',
+      'd',
+      '--no-browser',
+      '--log-level',
+      'debug',
+    ]),
+    { command: 'login', portal: 'https://p', stateDir: 'd', logLevel: 'debug', openBrowser: false },
+  );
+  assert.deepEqual(parseArgs(['logout']), { command: 'logout', stateDir: null, logLevel: 'warn' });
+  assert.deepEqual(parseArgs(['logout', '--state-dir', 'd']), {
+    command: 'logout',
+    stateDir: 'd',
+    logLevel: 'warn',
+  });
+  assert.deepEqual(parseArgs(['login', '--help']), { command: 'help' });
 });
 
 test('help and version', () => {
@@ -53,7 +104,16 @@ test('usage errors are short and specific', () => {
   const cases: [string[], RegExp][] = [
     [[], /missing command/],
     [['down'], /unknown command "down"/],
-    [['up'], /needs --config/],
+    [['up'], /needs --config FILE or --portal URL/],
+    [['up', '--config', 'a', '--portal', 'https://p'], /either --config FILE or --portal URL/],
+    [['up', '--config', 'a', '--state-dir', 'd'], /--state-dir only applies with --portal/],
+    [['login'], /login needs --portal URL/],
+    [['login', '--portal', 'https://p', '--config', 'c'], /unknown option --config for login/],
+    [['login', '--portal'], /--portal needs a value/],
+    [['logout', '--portal', 'https://p'], /unknown option --portal for logout/],
+    [['logout', 'now'], /unexpected argument "now"/],
+    [['up', '--portal', 'https://p', '--no-browser'], /unknown option --no-browser for up/],
+    [['login', '--portal', 'https://p', '--no-gso'], /unknown option --no-gso/],
     [['up', '--config'], /--config needs a value/],
     [['up', '--config', 'a', '--config', 'b'], /given twice/],
     [['up', '--config', 'a', '--bogus', '1'], /unknown option --bogus/],

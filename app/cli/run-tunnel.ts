@@ -1,0 +1,97 @@
+/**
+ * Runs a tunnel in the foreground until SIGINT/SIGTERM, shared by
+ * `up --config` and `up --portal`. The first signal tears down everything the
+ * tunnel configured and exits 0. A second signal exits at once; the state file
+ * left behind lets the next start remove whatever this run could not.
+ */
+import type { WgQuickConfig } from '../config/types.js';
+import type { RootLogger } from '../log/logger.js';
+import { encodeKey } from '../tunnel/wireguard/keys.js';
+import { startTunnel } from '../tunnel/session.js';
+import type { UpCommand } from './args.js';
+
+export type TunnelOptions = Pick<
+  UpCommand,
+  'ifname' | 'gso' | 'cryptoWorkers' | 'statsIntervalSeconds'
+>;
+
+/** Lets the code that supplied the config take the tunnel down (a portal session that ended). */
+export interface TunnelControl {
+  /** Tears the tunnel down as a signal would, then exits with `exitCode`. */
+  stop(reason: string, exitCode: number): void;
+}
+
+/**
+ * Brings the tunnel up and keeps it up until a signal or `control.stop`.
+ * `onUp` runs once the tunnel is up. Resolves with the exit code.
+ */
+export async function runTunnel(
+  config: WgQuickConfig,
+  cmd: TunnelOptions,
+  log: RootLogger,
+  onUp?: (control: TunnelControl) => void,
+): Promise<number> {
+  // Registered secrets are scrubbed from every message and field, whatever the key.
+  log.addSecret(encodeKey(config.interface.privateKey));
+  for (const peer of config.peers)
+    if (peer.presharedKey) log.addSecret(encodeKey(peer.presharedKey));
+
+  let tunnel: Awaited<ReturnType<typeof startTunnel>>;
+  try {
+    tunnel = await startTunnel(
+      config,
+      {
+        ifname: cmd.ifname,
+        statsIntervalMs: cmd.statsIntervalSeconds * 1000,
+        engine: {
+          gso: cmd.gso,
+          ...(cmd.cryptoWorkers === null ? {} : { cryptoWorkers: cmd.cryptoWorkers }),
+        },
+      },
+      log.child('tunnel'),
+    );
+  } catch (err) {
+    log.error('could not bring the tunnel up', { error: err });
+    await log.flush();
+    throw err;
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    let crashed = false;
+    const finish = (code: number) => {
+      void log.flush().then(() => resolve(crashed ? 1 : code));
+    };
+    const stop = (reason: string, exitCode = 0) => {
+      if (stopping) {
+        log.warn('second signal: exiting without cleanup; the next start removes leftovers', {
+          signal: reason,
+        });
+        void log.flush().finally(() => process.exit(130));
+        return;
+      }
+      stopping = true;
+      log.info('shutting down', { reason });
+      tunnel.stop().then(
+        () => finish(exitCode),
+        (err: unknown) => {
+          log.error('teardown incomplete', { error: err });
+          finish(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGHUP', () => stop('SIGHUP'));
+    process.on('uncaughtException', (err) => {
+      crashed = true;
+      log.error('internal error; taking the tunnel down', { error: err });
+      stop('internal error');
+    });
+    onUp?.({
+      stop: (reason, exitCode) => {
+        if (!stopping) stop(reason, exitCode);
+      },
+    });
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * The portal's Device object (PROVISIONING-API.md §3). Its tunnel settings are
+ * written into wg-quick text, so every string is held to the characters its
+ * field can contain: a newline, "#" or "," smuggled into a value could
+ * otherwise add lines or list entries to the configuration. The wg-quick
+ * parser then checks the values themselves (addresses, ports, keys).
+ */
+import { z } from 'zod';
+
+const KEY = /^[A-Za-z0-9+/]{43}=$/;
+/** One list entry or scalar: printable ASCII without spaces, "#", "," or "=". */
+const TOKEN = /^[\x21-\x7e]+$/;
+const token = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(TOKEN)
+  .refine((s) => !/[#,=]/.test(s), 'must not contain "#", "," or "="');
+const key = z.string().regex(KEY, 'must be a base64 WireGuard key');
+
+export const DevicePeerSchema = z.object({
+  publicKey: key,
+  endpoint: token.optional(),
+  allowedIps: z.array(token).max(1024),
+  persistentKeepalive: z.number().int().min(0).max(65535).optional(),
+});
+
+export const DeviceTunnelSchema = z.object({
+  addresses: z.array(token).min(1).max(64),
+  dns: z.array(token).max(64).default([]),
+  mtu: z.number().int().min(576).max(65535).optional(),
+  peers: z.array(DevicePeerSchema).min(1).max(256),
+});
+
+export const DeviceSchema = z.object({
+  id: z.string().min(1).max(200),
+  name: z.string().max(200),
+  publicKey: key,
+  createdAt: z.string().optional(),
+  tunnel: DeviceTunnelSchema,
+});
+
+export type DevicePeer = z.infer<typeof DevicePeerSchema>;
+export type DeviceTunnel = z.infer<typeof DeviceTunnelSchema>;
+export type Device = z.infer<typeof DeviceSchema>;

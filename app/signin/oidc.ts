@@ -1,0 +1,234 @@
+/**
+ * OpenID Connect for a native app (RFC 8252) with openid-client: discovery,
+ * authorization code + PKCE S256 with state and nonce, the loopback or
+ * app-scheme redirect, refresh and revocation. All protocol checks (issuer,
+ * state, nonce, ID token signature and claims, PKCE) are openid-client's; this
+ * file only wires them up and turns failures into sentences.
+ */
+import * as client from 'openid-client';
+import { ProviderError, StateMismatchError } from './errors.js';
+import type { FetchLike } from './http.js';
+import { openLoopbackListener, type LoopbackOptions } from './loopback.js';
+import { describeOidcError } from './oidc-errors.js';
+
+/** The redirect URI for the desktop app's own URL scheme (deep link). */
+export const APP_REDIRECT_URI = 'slipstream://signin/callback';
+
+/** Used when the provider does not say how long an access token lives. */
+const DEFAULT_TOKEN_LIFETIME_S = 3600;
+
+export interface TokenSet {
+  access: string;
+  refresh: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+export interface AccountClaims {
+  sub: string;
+  name?: string;
+  email?: string;
+}
+
+export interface SignInResult {
+  tokens: TokenSet;
+  account: AccountClaims;
+}
+
+export interface OidcOptions {
+  fetch?: FetchLike;
+  signal?: AbortSignal;
+}
+
+/** Reads `{issuer}/.well-known/openid-configuration` for a public client (no secret). */
+export async function discoverProvider(
+  issuer: string,
+  clientId: string,
+  options: OidcOptions = {},
+): Promise<client.Configuration> {
+  const discoveryOptions: client.DiscoveryRequestOptions = {};
+  if (options.fetch) discoveryOptions[client.customFetch] = options.fetch as client.CustomFetch;
+  try {
+    return await client.discovery(
+      new URL(issuer),
+      clientId,
+      { token_endpoint_auth_method: 'none' },
+      client.None(),
+      discoveryOptions,
+    );
+  } catch (err) {
+    throw describeOidcError(err, issuer, 'discovery');
+  }
+}
+
+function issuerOf(config: client.Configuration): string {
+  return config.serverMetadata().issuer;
+}
+
+function tokenSet(
+  response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+  now: number,
+  previousRefreshToken?: string,
+): TokenSet {
+  // Providers that do not rotate refresh tokens omit it from refresh responses.
+  const refreshToken = response.refresh_token ?? previousRefreshToken;
+  if (!refreshToken) {
+    throw new ProviderError(
+      'The sign-in provider did not grant offline access (no refresh token); ask your administrator to allow the offline_access scope for Slipstream.',
+    );
+  }
+  const lifetime = response.expiresIn() ?? DEFAULT_TOKEN_LIFETIME_S;
+  return { access: response.access_token, refresh: refreshToken, expiresAt: now + lifetime * 1000 };
+}
+
+function accountOf(claims: client.IDToken | undefined): AccountClaims {
+  if (!claims) throw new ProviderError('The sign-in provider did not return an ID token.');
+  const account: AccountClaims = { sub: claims.sub };
+  if (typeof claims.name === 'string' && claims.name) account.name = claims.name;
+  if (typeof claims.email === 'string' && claims.email) account.email = claims.email;
+  return account;
+}
+
+export interface PendingSignIn {
+  /** The authorization URL to open in the system browser. */
+  readonly url: URL;
+  readonly redirectUri: string;
+  /**
+   * Finishes the sign-in from the URL the provider redirected to (the loopback
+   * request or the `slipstream://signin/callback?...` deep link): checks that it
+   * belongs to this attempt (state), then exchanges the code with the PKCE
+   * verifier and checks the ID token's nonce.
+   */
+  completeFromRedirect(redirectedTo: string | URL): Promise<SignInResult>;
+}
+
+export interface StartSignInOptions {
+  scopes: readonly string[];
+  redirectUri: string;
+  now?: () => number;
+}
+
+/** Builds a fresh authorization request: new PKCE verifier, state and nonce each time. */
+export async function startSignIn(
+  config: client.Configuration,
+  options: StartSignInOptions,
+): Promise<PendingSignIn> {
+  const now = options.now ?? Date.now;
+  const issuer = issuerOf(config);
+  const verifier = client.randomPKCECodeVerifier();
+  const challenge = await client.calculatePKCECodeChallenge(verifier);
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const scope = options.scopes.join(' ');
+  const params: Record<string, string> = {
+    redirect_uri: options.redirectUri,
+    scope,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+  };
+  // OpenID Connect Core §11: a provider ignores offline_access (no refresh
+  // token) unless the request carries prompt=consent.
+  if (options.scopes.includes('offline_access')) params.prompt = 'consent';
+  const url = client.buildAuthorizationUrl(config, params);
+
+  let used = false;
+  const completeFromRedirect = async (redirectedTo: string | URL): Promise<SignInResult> => {
+    let current: URL;
+    try {
+      current = new URL(redirectedTo);
+    } catch {
+      throw new StateMismatchError();
+    }
+    const base = `${current.protocol}//${current.host}${current.pathname}`;
+    // Checked here, before the library, so a stray or replayed redirect gets
+    // the one clear sentence rather than a protocol error.
+    if (base !== options.redirectUri || current.searchParams.get('state') !== state || used) {
+      throw new StateMismatchError();
+    }
+    used = true;
+    try {
+      const response = await client.authorizationCodeGrant(config, current, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: nonce,
+        idTokenExpected: true,
+      });
+      return { tokens: tokenSet(response, now()), account: accountOf(response.claims()) };
+    } catch (err) {
+      throw describeOidcError(err, issuer, 'sign-in');
+    }
+  };
+  return { url, redirectUri: options.redirectUri, completeFromRedirect };
+}
+
+export interface LoopbackSignInOptions extends LoopbackOptions {
+  scopes: readonly string[];
+  /** Opens the URL in the system browser (the CLI prints it too; the app uses shell.openExternal). */
+  openBrowser: (url: string) => Promise<void>;
+  now?: () => number;
+}
+
+/** The whole browser step with a one-shot listener on 127.0.0.1:{random port}/callback. */
+export async function signInWithLoopback(
+  config: client.Configuration,
+  options: LoopbackSignInOptions,
+): Promise<SignInResult> {
+  // Our own abort, so a browser that cannot be opened also ends the wait.
+  const inner = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, inner.signal]) : inner.signal;
+  const listenerOptions: LoopbackOptions = { signal };
+  if (options.timeoutMs !== undefined) listenerOptions.timeoutMs = options.timeoutMs;
+  const listener = await openLoopbackListener(listenerOptions);
+  try {
+    const startOptions: StartSignInOptions = {
+      scopes: options.scopes,
+      redirectUri: listener.redirectUri,
+    };
+    if (options.now) startOptions.now = options.now;
+    const pending = await startSignIn(config, startOptions);
+    const result = listener.wait((url) => pending.completeFromRedirect(url));
+    try {
+      await options.openBrowser(pending.url.href);
+    } catch {
+      inner.abort();
+      await result.catch(() => undefined);
+      throw new ProviderError('Could not open the browser for the sign-in.');
+    }
+    return await result;
+  } finally {
+    listener.close();
+  }
+}
+
+/** A new access token (and possibly a new refresh token) for a refresh token. */
+export async function refreshTokens(
+  config: client.Configuration,
+  refreshToken: string,
+  now: () => number = Date.now,
+): Promise<TokenSet> {
+  try {
+    const response = await client.refreshTokenGrant(config, refreshToken);
+    return tokenSet(response, now(), refreshToken);
+  } catch (err) {
+    throw describeOidcError(err, issuerOf(config), 'refresh');
+  }
+}
+
+/** RFC 7009 revocation of the refresh token (which ends the grant at most providers). */
+export async function revokeRefreshToken(
+  config: client.Configuration,
+  refreshToken: string,
+): Promise<void> {
+  if (!config.serverMetadata().revocation_endpoint) {
+    throw new ProviderError(
+      `The sign-in provider ${issuerOf(config)} offers no way to revoke the sign-in (no revocation endpoint).`,
+    );
+  }
+  try {
+    await client.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
+  } catch (err) {
+    throw describeOidcError(err, issuerOf(config), 'revocation');
+  }
+}
