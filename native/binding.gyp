@@ -33,10 +33,13 @@
           {
             "sources": [
               "src/windows/netconfig_windows.cc",
+              "src/windows/pipe_security.cc",
               "src/windows/service.cc",
+              "src/windows/service_control.cc",
               "src/windows/system_windows.cc",
               "src/windows/tun_wintun.cc",
-              "src/windows/udp_windows.cc"
+              "src/windows/udp_windows.cc",
+              "src/windows/win32_util.cc"
             ],
             "msvs_settings": {
               "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/W4", "/WX"] }

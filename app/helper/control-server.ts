@@ -1,25 +1,30 @@
 /**
- * The privileged helper's control socket (issue 4 §1, Linux): a Unix socket
+ * The privileged helper's control channel (issue 4 §1): a local socket
  * speaking the IPC schema, reachable only by the one local user the helper
- * serves. The socket lives in a directory only root can write, and the socket
- * file itself is owned by that user with mode 0600, so the kernel refuses
- * everybody else at connect(). Each line is validated; a client that sends
+ * serves. Which socket, and how others are kept out, is the endpoint's
+ * business (endpoint.ts): on Linux a Unix socket owned by that user with mode
+ * 0600 in a directory only root can write, on Windows a named pipe whose DACL
+ * admits only that user's SID. Each line is validated; a client that sends
  * garbage gets an error and, for oversized lines, is disconnected.
  */
-import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
-import path from 'node:path';
 import type { EventName, EventOf } from '../../ipc/schema.js';
 import type { createDispatcher } from '../../ipc/server.js';
 import { answerRequest, LineSplitter } from '../../ipc/wire.js';
+import { endpointKind, type ControlEndpoint } from './endpoint.js';
+import { namedPipeEndpoint } from './named-pipe-endpoint.js';
+import { unixSocketEndpoint } from './unix-socket-endpoint.js';
 
-export interface ControlServerOptions {
+/** The user the channel is for: uid and gid on Linux, the user's SID on Windows. */
+export type ServedUser = { uid: number; gid: number } | { userSid: string };
+
+export type ControlServerOptions = ServedUser & {
+  /** Unix socket path, or \\.\pipe\… on Windows. */
   socketPath: string;
-  /** The user (and group) the socket is for. */
-  uid: number;
-  gid: number;
   dispatch: ReturnType<typeof createDispatcher>;
-}
+  /** Overrides the endpoint chosen for this platform (tests). */
+  endpoint?: ControlEndpoint;
+};
 
 export interface ControlServer {
   /** Sends an event to every connected client. */
@@ -28,17 +33,29 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
-  const dir = path.dirname(options.socketPath);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  const dirInfo = await stat(dir);
-  if (dirInfo.uid !== process.getuid?.() || (dirInfo.mode & 0o022) !== 0) {
-    throw new Error(`${dir} must belong to the helper and not be writable by others`);
+/** The endpoint for this platform, refusing a served user of the other platform's kind. */
+export function controlEndpoint(
+  options: ControlServerOptions,
+  platform: NodeJS.Platform = process.platform,
+): ControlEndpoint {
+  if (options.endpoint) return options.endpoint;
+  const kind = endpointKind(platform);
+  if (kind === 'named-pipe') {
+    if (!('userSid' in options)) throw new Error('on Windows the served user is given by SID');
+    return namedPipeEndpoint(options.socketPath, options.userSid);
   }
-  await rm(options.socketPath, { force: true });
+  if (!('uid' in options)) throw new Error('the served user is given by uid and gid');
+  return unixSocketEndpoint(options.socketPath, options.uid, options.gid);
+}
+
+export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
+  const endpoint = controlEndpoint(options);
   const sockets = new Set<net.Socket>();
+  // Clients that may hear events: all of them, or only those that have written.
+  const listeners = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
+    if (!endpoint.silentUntilRequest) listeners.add(socket);
     socket.setEncoding('utf8');
     const send = (frame: unknown) => {
       if (!socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
@@ -47,25 +64,21 @@ export async function startControlServer(options: ControlServerOptions): Promise
       (line) => answerRequest(line, options.dispatch, send),
       () => socket.destroy(),
     );
-    socket.on('data', (chunk: string) => lines.push(chunk));
+    socket.on('data', (chunk: string) => {
+      listeners.add(socket);
+      lines.push(chunk);
+    });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // Created with a umask that leaves nobody but the owner access, then handed over.
-    const umask = process.umask(0o177);
-    server.listen(options.socketPath, () => {
-      process.umask(umask);
-      resolve();
+    socket.on('close', () => {
+      sockets.delete(socket);
+      listeners.delete(socket);
     });
   });
-  await chown(options.socketPath, options.uid, options.gid);
-  await chmod(options.socketPath, 0o600);
+  await endpoint.listen(server);
   return {
     broadcast(event, payload) {
       const line = `${JSON.stringify({ event, payload })}\n`;
-      for (const s of sockets) if (!s.destroyed) s.write(line);
+      for (const s of listeners) if (!s.destroyed) s.write(line);
     },
     get clients() {
       return sockets.size;
@@ -73,7 +86,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(options.socketPath, { force: true });
+      await endpoint.cleanup();
     },
   };
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * The privileged helper: owns the native addon, the tunnel and the profiles,
- * and answers one local user over a Unix socket (control-server.ts).
+ * and answers one local user over a Unix socket (a named pipe on Windows;
+ * control-server.ts).
  *
  *   node dist/app/helper/main.js --socket PATH --uid N --gid N
  *        --state-dir DIR --log-dir DIR [--ifname NAME] [--log-level LEVEL]
+ *   (Windows: --user-sid SID instead of --socket, --uid and --gid)
  *
  * Run by the systemd unit (deb), by pkexec (AppImage, development) or, when
  * the GUI already has CAP_NET_ADMIN (tests, root), as the GUI's child. It
@@ -48,18 +50,14 @@ async function main(): Promise<number> {
   const dispatch = createDispatcher(helperHandlers(profiles, tunnel, logs), (command, error) =>
     log.warn('command failed', { command, error }),
   );
-  const server = await startControlServer({
-    socketPath: args.socket,
-    uid: args.uid,
-    gid: args.gid,
-    dispatch,
-  });
+  const user = 'userSid' in args ? { userSid: args.userSid } : { uid: args.uid, gid: args.gid };
+  const server = await startControlServer({ socketPath: args.socket, ...user, dispatch });
   broadcast = (state) => server.broadcast('state', state);
   // Only its own log: in development main's log may share the directory, and main reports that.
   logs.watch((process, totalLines) => {
     if (process === 'helper') server.broadcast('logGrowth', { process, totalLines });
   });
-  log.info('helper ready', { socket: args.socket, uid: args.uid });
+  log.info('helper ready', { socket: args.socket, ...user });
 
   return new Promise<number>((resolve) => {
     let stopping = false;

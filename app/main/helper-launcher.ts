@@ -6,18 +6,24 @@
  *     as a child process with a socket in a fresh private directory;
  *  3. otherwise pkexec (AppImage, development), which asks for authorisation
  *     and runs the helper as root with the system socket path.
+ *
+ * Windows has only the service: the installer registers it (installer.nsh)
+ * and lets interactive users start it, so the GUI starts it on demand with
+ * its own SID (--user-sid) and talks to that user's pipe (ensureWindowsHelper).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { loadAddon, type NativeAddon } from '../native/addon.js';
+import { HELPER_SERVICE_NAME, pipePathForSid } from '../helper/windows-pipe.js';
 
 export interface HelperEndpoint {
   socketPath: string;
-  /** Who must own the socket's directory for the GUI to trust it. */
+  /** Who must own the socket's directory for the GUI to trust it (not used on Windows). */
   trustedOwner: number;
-  how: 'system' | 'child' | 'pkexec';
+  how: 'system' | 'child' | 'pkexec' | 'service';
   /** Stops a child helper; a system or pkexec helper keeps running (it owns the tunnel). */
   stop(): Promise<void>;
 }
@@ -62,7 +68,79 @@ async function waitForSocket(socket: string, child: ChildProcess, stderr: string
   }
 }
 
+export const SERVICE_NOT_INSTALLED =
+  'The Slipstream service is not installed. Reinstall Slipstream.';
+
+/** The addon calls ensureWindowsHelper makes; a parameter so the logic can be tested anywhere. */
+export type ServiceControl = Required<
+  Pick<NativeAddon, 'currentUserSid' | 'queryService' | 'startService'>
+>;
+
+function addonServiceControl(): ServiceControl {
+  const addon = loadAddon();
+  const { currentUserSid, queryService, startService } = addon;
+  if (!currentUserSid || !queryService || !startService) {
+    throw new Error('this build of Slipstream cannot start its Windows service');
+  }
+  return {
+    currentUserSid: () => currentUserSid.call(addon),
+    queryService: (name) => queryService.call(addon, name),
+    startService: (name, args) => startService.call(addon, name, args),
+  };
+}
+
+/**
+ * Windows: makes sure the helper service runs and returns this user's pipe.
+ * The service reports "running" before its pipe exists, so the pipe may not
+ * be there yet; the link to it (helper-link.ts) retries with backoff.
+ */
+export async function ensureWindowsHelper(
+  control: ServiceControl = addonServiceControl(),
+  timeoutMs = 15_000,
+): Promise<HelperEndpoint> {
+  const sid = control.currentUserSid();
+  const endpoint: HelperEndpoint = {
+    socketPath: pipePathForSid(sid),
+    trustedOwner: 0,
+    how: 'service',
+    // The service keeps running without the GUI: it owns the tunnel.
+    stop: async () => {},
+  };
+  const deadline = Date.now() + timeoutMs;
+  let started = false;
+  for (;;) {
+    const status = control.queryService(HELPER_SERVICE_NAME);
+    if (!status) throw new Error(SERVICE_NOT_INSTALLED);
+    if (status.state === 'running') return endpoint;
+    if (status.state === 'stopped') {
+      if (started) throw new Error('The Slipstream service stopped right after starting.');
+      startService(control, sid);
+      started = true;
+    }
+    // Otherwise it is on its way up or down (another GUI, the installer): wait and look again.
+    if (Date.now() > deadline) throw new Error('The Slipstream service did not start in time.');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function startService(control: ServiceControl, sid: string): void {
+  try {
+    // Already running (somebody was quicker) comes back as false, not as an error.
+    control.startService(HELPER_SERVICE_NAME, ['--user-sid', sid]);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ERROR_SERVICE_DOES_NOT_EXIST') throw new Error(SERVICE_NOT_INSTALLED);
+    if (code === 'ERROR_SERVICE_DISABLED') {
+      throw new Error(
+        'The Slipstream service is disabled. Enable it in Services, or reinstall Slipstream.',
+      );
+    }
+    throw new Error(`Could not start the Slipstream service: ${(err as Error).message}`);
+  }
+}
+
 export async function ensureHelper(options: HelperLaunchOptions): Promise<HelperEndpoint> {
+  if (process.platform === 'win32') return ensureWindowsHelper();
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const system = options.systemSocket ?? systemSocketPath(uid);

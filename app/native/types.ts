@@ -177,6 +177,31 @@ export interface RuleSpec {
   suppressPrefixLength?: number;
 }
 
+/** Whoever serves a named pipe, as the Windows addon's inspectPipeServer sees it. */
+export interface PipeServerInfo {
+  /** Process id of the server end (GetNamedPipeServerProcessId). */
+  pid: number;
+  /** Owner SID of the pipe object ("S-1-5-18"). */
+  ownerSid: string;
+  /** User SID of the serving process; null when this process may not read its token. */
+  processSid: string | null;
+}
+
+/** A Windows service as the Service Control Manager reports it. */
+export interface ServiceStatus {
+  state:
+    | 'stopped'
+    | 'start-pending'
+    | 'stop-pending'
+    | 'running'
+    | 'continue-pending'
+    | 'pause-pending'
+    | 'paused'
+    | 'unknown';
+  /** The service's process id; 0 while it is not running. */
+  pid: number;
+}
+
 export interface NativeAddon {
   /** Open (create) a TUN device, IFF_TUN | IFF_NO_PI, non-blocking. `name` empty = kernel chooses. */
   openTun(name: string): TunDevice;
@@ -194,4 +219,32 @@ export interface NativeAddon {
   routeDelete(route: RouteSpec): void;
   ruleAdd(rule: RuleSpec): void;
   ruleDelete(rule: RuleSpec): void;
+
+  /**
+   * Windows only (absent elsewhere). These throw Errors whose message is
+   * "<operation>: <system text>", with `code` the ERROR_* name where known
+   * (else "WIN32_<n>") and `errno` the Win32 error number.
+   */
+  /**
+   * Replaces the security descriptor of the named pipe this process already
+   * listens on (through net.Server) with `sddl`, which must have a DACL.
+   * Call it only once listen has succeeded: it would also work on a pipe
+   * somebody else created and left open.
+   */
+  securePipe?(pipePath: string, sddl: string): void;
+  /**
+   * Connects to a named pipe for reading only, at identification level (the
+   * server cannot impersonate the caller), and reports who serves it.
+   * ERROR_FILE_NOT_FOUND: nobody does.
+   */
+  inspectPipeServer?(pipePath: string): PipeServerInfo;
+  /** This process's user SID. */
+  currentUserSid?(): string;
+  /** The service's state and process id, or null when no such service is installed. */
+  queryService?(name: string): ServiceStatus | null;
+  /**
+   * Starts a service, passing `args` to its ServiceMain (after the service
+   * name). False when it was already running.
+   */
+  startService?(name: string, args: string[]): boolean;
 }

@@ -6,7 +6,9 @@
 #include "tun_device.h"
 #include "udp_socket.h"
 #ifdef _WIN32
+#include "windows/pipe_security.h"
 #include "windows/service.h"
+#include "windows/service_control.h"
 #endif
 
 namespace slipstream {
@@ -24,6 +26,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #ifdef _WIN32
   // The helper runs as a Windows service; Node cannot speak to the service manager itself.
   ExportWindowsService(env, exports);
+  // The control pipe's access control and the GUI's checks of who serves it.
+  ExportPipeSecurity(env, exports);
+  ExportServiceControl(env, exports);
 #endif
   return exports;
 }

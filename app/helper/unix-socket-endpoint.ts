@@ -1,0 +1,39 @@
+/**
+ * The control channel on Linux: a Unix socket in a directory only the helper
+ * (root) can write, the socket itself owned by the served user with mode
+ * 0600, so the kernel refuses everybody else at connect().
+ */
+import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
+import type net from 'node:net';
+import path from 'node:path';
+import type { ControlEndpoint } from './endpoint.js';
+
+export function unixSocketEndpoint(socketPath: string, uid: number, gid: number): ControlEndpoint {
+  return {
+    path: socketPath,
+    silentUntilRequest: false,
+    async listen(server: net.Server) {
+      const dir = path.dirname(socketPath);
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+      const dirInfo = await stat(dir);
+      if (dirInfo.uid !== process.getuid?.() || (dirInfo.mode & 0o022) !== 0) {
+        throw new Error(`${dir} must belong to the helper and not be writable by others`);
+      }
+      await rm(socketPath, { force: true });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        // Created with a umask that leaves nobody but the owner access, then handed over.
+        const umask = process.umask(0o177);
+        server.listen(socketPath, () => {
+          process.umask(umask);
+          resolve();
+        });
+      });
+      await chown(socketPath, uid, gid);
+      await chmod(socketPath, 0o600);
+    },
+    async cleanup() {
+      await rm(socketPath, { force: true });
+    },
+  };
+}

@@ -1,0 +1,226 @@
+// The platform seam of the control channel, exercised on this machine: which endpoint a
+// platform gets, the Windows command line, the named-pipe endpoint's order of listen and
+// securePipe (with a fake securePipe, on a Unix socket), a server that stays silent until a
+// client has written, and the GUI's service start-up logic (with a fake service manager).
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { createDispatcher } from '../../../ipc/server.js';
+import { parseHelperArgs } from '../../../app/helper/args.js';
+import { controlEndpoint, startControlServer } from '../../../app/helper/control-server.js';
+import { endpointKind } from '../../../app/helper/endpoint.js';
+import { namedPipeEndpoint } from '../../../app/helper/named-pipe-endpoint.js';
+import {
+  ensureWindowsHelper,
+  SERVICE_NOT_INSTALLED,
+  type ServiceControl,
+} from '../../../app/main/helper-launcher.js';
+import type { ServiceStatus } from '../../../app/native/types.js';
+
+const USER = 'S-1-5-21-3623811015-3361044348-30300820-1013';
+const PIPE = `\\\\.\\pipe\\slipstream-helper-${USER}`;
+const dispatch = createDispatcher({
+  getState: () => ({ status: 'disconnected', profileId: null }),
+});
+
+test('Windows gets the named pipe, everything else the Unix socket', () => {
+  assert.equal(endpointKind('win32'), 'named-pipe');
+  assert.equal(endpointKind('linux'), 'unix-socket');
+  assert.equal(endpointKind('darwin'), 'unix-socket');
+  const unix = controlEndpoint({ socketPath: '/run/x.sock', uid: 1, gid: 1, dispatch }, 'linux');
+  assert.equal(unix.path, '/run/x.sock');
+  assert.equal(unix.silentUntilRequest, false);
+  // The served user must be given the platform's way.
+  assert.throws(
+    () => controlEndpoint({ socketPath: PIPE, uid: 1, gid: 1, dispatch }, 'win32'),
+    /by SID/,
+  );
+  assert.throws(
+    () => controlEndpoint({ socketPath: '/x', userSid: USER, dispatch }, 'linux'),
+    /uid and gid/,
+  );
+});
+
+test('Windows helper arguments: --user-sid instead of --uid/--gid/--socket', () => {
+  const base = ['--user-sid', USER, '--state-dir', 'C:\\s', '--log-dir', 'C:\\l'];
+  assert.deepEqual(parseHelperArgs(base, 'win32'), {
+    socket: PIPE,
+    userSid: USER,
+    stateDir: 'C:\\s',
+    logDir: 'C:\\l',
+    ifname: null,
+    logLevel: 'info',
+  });
+  assert.throws(() => parseHelperArgs(base.slice(2), 'win32'), /missing --user-sid/);
+  assert.throws(() => parseHelperArgs([...base, '--uid', '0'], 'win32'), /unknown option --uid/);
+  assert.throws(
+    () => parseHelperArgs([...base, '--socket', '\\\\.\\pipe\\other'], 'win32'),
+    /unknown option --socket/,
+  );
+  assert.throws(
+    () => parseHelperArgs(['--user-sid', 'S-1-1-0', ...base.slice(2)], 'win32'),
+    /not the SID of a user account/,
+  );
+  assert.throws(
+    () => parseHelperArgs(['--user-sid', `${USER})(A;;FA;;;WD`, ...base.slice(2)], 'win32'),
+    /not the SID of a user account/,
+  );
+  // And Linux does not take a SID.
+  assert.throws(
+    () => parseHelperArgs(['--socket', '/s', '--uid', '1', '--gid', '1', ...base], 'linux'),
+    /unknown option --user-sid/,
+  );
+});
+
+test('named-pipe endpoint: secured right after its own listen, never after a failed one', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ss-pipe-seam-'));
+  try {
+    // A Unix socket stands in for the pipe: Node binds both synchronously in listen().
+    const where = path.join(dir, 'control.sock');
+    const calls: { pipe: string; sddl: string; listening: boolean; beforeCallback: boolean }[] = [];
+    let callbackRan = false;
+    const server = net.createServer();
+    server.on('listening', () => (callbackRan = true));
+    const endpoint = namedPipeEndpoint(where, USER, (pipe, sddl) =>
+      calls.push({ pipe, sddl, listening: server.listening, beforeCallback: !callbackRan }),
+    );
+    assert.equal(endpoint.silentUntilRequest, true);
+    await endpoint.listen(server);
+    assert.deepEqual(calls, [
+      {
+        pipe: where,
+        sddl: `O:SYD:P(D;;FA;;;NU)(A;;FA;;;SY)(A;;FA;;;BA)(A;;0x12019f;;;${USER})`,
+        listening: true,
+        beforeCallback: true,
+      },
+    ]);
+
+    // The name is taken (here: by the server above): listen fails, nothing is secured.
+    const second = net.createServer();
+    let secured = 0;
+    await assert.rejects(
+      namedPipeEndpoint(where, USER, () => secured++).listen(second),
+      /EADDRINUSE/,
+    );
+    assert.equal(secured, 0);
+
+    // securePipe failing takes the server down again.
+    await new Promise<void>((r) => server.close(() => r()));
+    const third = net.createServer();
+    await assert.rejects(
+      namedPipeEndpoint(where, USER, () => {
+        throw new Error('securePipe: SetSecurityInfo: Access is denied');
+      }).listen(third),
+      /Access is denied/,
+    );
+    assert.equal(third.listening, false);
+    // A bad SID is refused before anything is created.
+    assert.throws(() => namedPipeEndpoint(where, 'S-1-1-0', () => {}), /user account/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a silent-until-request endpoint: a client that never writes hears nothing', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ss-silent-'));
+  const where = path.join(dir, 'control.sock');
+  const server = await startControlServer({
+    socketPath: where,
+    userSid: USER,
+    dispatch,
+    endpoint: namedPipeEndpoint(where, USER, () => {}),
+  });
+  const open = async () => {
+    const s = net.createConnection(where);
+    s.setEncoding('utf8');
+    let heard = '';
+    s.on('data', (d: string) => (heard += d));
+    await new Promise((r) => s.once('connect', r));
+    return { s, heard: () => heard };
+  };
+  try {
+    const reader = await open();
+    const talker = await open();
+    talker.s.write('{"id":1,"command":"getState","payload":{}}\n');
+    for (let i = 0; i < 100 && !talker.heard().includes('"id":1'); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(server.clients, 2);
+    server.broadcast('state', { status: 'signed-out' });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.match(talker.heard(), /"event":"state"/);
+    assert.equal(reader.heard(), '');
+    reader.s.destroy();
+    talker.s.destroy();
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+function fakeServices(states: (ServiceStatus | null)[], startError?: Error) {
+  const started: string[][] = [];
+  let at = 0;
+  const control: ServiceControl = {
+    currentUserSid: () => USER,
+    queryService: (name) => {
+      assert.equal(name, 'SlipstreamHelper');
+      return states[Math.min(at++, states.length - 1)] ?? null;
+    },
+    startService: (_name, args) => {
+      if (startError) throw startError;
+      started.push(args);
+      return true;
+    },
+  };
+  return { control, started };
+}
+
+test('Windows launcher: starts the service with the user SID and returns that user’s pipe', async () => {
+  const { control, started } = fakeServices([
+    { state: 'stopped', pid: 0 },
+    { state: 'start-pending', pid: 77 },
+    { state: 'running', pid: 77 },
+  ]);
+  const endpoint = await ensureWindowsHelper(control, 5_000);
+  assert.equal(endpoint.socketPath, PIPE);
+  assert.equal(endpoint.how, 'service');
+  assert.deepEqual(started, [['--user-sid', USER]]);
+
+  const running = fakeServices([{ state: 'running', pid: 5 }]);
+  await ensureWindowsHelper(running.control);
+  assert.deepEqual(running.started, [], 'a running service is left alone');
+});
+
+test('Windows launcher: clear errors', async () => {
+  await assert.rejects(ensureWindowsHelper(fakeServices([null]).control), {
+    message: SERVICE_NOT_INSTALLED,
+  });
+  assert.equal(
+    SERVICE_NOT_INSTALLED,
+    'The Slipstream service is not installed. Reinstall Slipstream.',
+  );
+  const disabled = Object.assign(new Error('startService: StartServiceW: disabled'), {
+    code: 'ERROR_SERVICE_DISABLED',
+  });
+  await assert.rejects(
+    ensureWindowsHelper(fakeServices([{ state: 'stopped', pid: 0 }], disabled).control),
+    /disabled/,
+  );
+  await assert.rejects(
+    ensureWindowsHelper(
+      fakeServices([
+        { state: 'stopped', pid: 0 },
+        { state: 'stopped', pid: 0 },
+      ]).control,
+    ),
+    /stopped right after starting/,
+  );
+  await assert.rejects(
+    ensureWindowsHelper(fakeServices([{ state: 'start-pending', pid: 1 }]).control, 150),
+    /did not start in time/,
+  );
+});
