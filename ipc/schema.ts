@@ -55,6 +55,36 @@ export const TunnelState = z.discriminatedUnion('status', [
 ]);
 export type TunnelState = z.infer<typeof TunnelState>;
 
+/**
+ * The company-account sign-in (OpenID Connect through the organisation's
+ * portal). Signed out is normal for people who import their own configs;
+ * `message` says why a session ended (expired, device removed, sign-in failed).
+ */
+export const AccountState = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('signed-out'), message: Text(500).nullable() }),
+  z.object({
+    status: z.literal('signing-in'),
+    portalUrl: Text(2000),
+    /**
+     * The provider's sign-in page, once known: opened in the system browser,
+     * and shown as a link in case no browser opened (or in the web harness).
+     */
+    authorizationUrl: Text(8000).nullable(),
+  }),
+  z.object({
+    status: z.literal('signed-in'),
+    portalUrl: Text(2000),
+    /** Who, as the identity provider names them. */
+    user: Text(200),
+    device: Text(200),
+    /** The profile made from the portal's tunnel config. */
+    profileId: Text(64).nullable(),
+    /** Something the user should know, e.g. that no keyring keeps the sign-in across restarts. */
+    notice: Text(500).nullable(),
+  }),
+]);
+export type AccountState = z.infer<typeof AccountState>;
+
 export const LogLevel = z.enum(['error', 'warn', 'info', 'debug', 'trace']);
 
 export const Settings = z.object({
@@ -151,7 +181,11 @@ export const commands = {
   exportLogs: { request: Empty, response: z.object({ path: Text(4096) }) },
   /** Opens the log folder in the file manager where there is one; returns it. */
   openLogFolder: { request: Empty, response: z.object({ path: Text(4096) }) },
+  getAccount: { request: Empty, response: AccountState },
+  /** Starts signing in (the system browser opens); progress and the outcome come as `account` events. */
   signIn: { request: z.object({ portalUrl: Text(2000).url() }), response: Empty },
+  cancelSignIn: { request: Empty, response: Empty },
+  /** Revokes the session, removes the device from the portal and wipes what was stored. */
   signOut: { request: Empty, response: Empty },
 } as const;
 
@@ -161,6 +195,9 @@ export const events = {
   state: TunnelState,
   /** A log file grew (or was rotated); a following viewer re-reads its tail. */
   logGrowth: z.object({ process: LogProcess, totalLines: Count }),
+  account: AccountState,
+  /** The profile list changed (an import, a rename, a sign-in that made a profile). */
+  profiles: z.object({ profiles: z.array(ProfileSummary) }),
 } as const;
 
 /**

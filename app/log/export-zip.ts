@@ -16,6 +16,15 @@ export interface ExportAbout {
   time?: Date;
 }
 
+/**
+ * A log that is not a file here but streamed in, e.g. the system helper's log,
+ * which only the helper can read and hands over through the IPC schema.
+ */
+export interface StreamedLog {
+  name: string;
+  chunks: AsyncIterable<Uint8Array>;
+}
+
 const LOG_NAME = /^[^/\\]+\.jsonl(\.\d+)?$/;
 
 /** The log files in `logDir` that belong in an export, sorted by name. */
@@ -37,6 +46,7 @@ export async function exportLogsZip(
   logDir: string,
   outPath: string,
   about: ExportAbout,
+  streamed: readonly StreamedLog[] = [],
 ): Promise<string> {
   await mkdir(path.dirname(outPath), { recursive: true });
   const partial = `${outPath}.partial`;
@@ -55,7 +65,7 @@ export async function exportLogsZip(
       time: (about.time ?? new Date()).toISOString(),
       platform: about.platform,
       version: about.version,
-      files: names,
+      files: [...names, ...streamed.map((s) => s.name)],
     };
     const meta = new ZipPassThrough('about.json');
     zip.add(meta);
@@ -75,6 +85,16 @@ export async function exportLogsZip(
       for await (const chunk of file.createReadStream({ highWaterMark: 256 * 1024 })) {
         entry.push(chunk as Buffer, false);
         // Let the file catch up, so compressed output does not pile up in memory.
+        await writing;
+        if (failure) throw failure;
+      }
+      entry.push(new Uint8Array(0), true);
+    }
+    for (const log of streamed) {
+      const entry = new ZipDeflate(log.name, { level: 6 });
+      zip.add(entry);
+      for await (const chunk of log.chunks) {
+        entry.push(chunk, false);
         await writing;
         if (failure) throw failure;
       }

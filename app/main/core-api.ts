@@ -10,6 +10,7 @@
 import type { Client } from '../../ipc/client.js';
 import type { EventName, EventOf, ProfileSummary, TunnelState } from '../../ipc/schema.js';
 import type { Envelope } from '../../ipc/schema.js';
+import type { SecretStore } from '../signin/secret-store.js';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventOf<E>) => void;
 
@@ -36,4 +37,13 @@ export interface ShellServices {
   openPath?: (path: string) => Promise<void>;
   /** Registers or removes start at login (Electron `app.setLoginItemSettings`). */
   setStartAtLogin?: (enabled: boolean) => void;
+  /** Opens a web page in the system browser (Electron `shell.openExternal`); the sign-in page. */
+  openExternal?: (url: string) => Promise<void>;
+  /**
+   * Where the company sign-in is kept (Electron: safeStorage). Default: an
+   * encrypted file in the app's data directory (as the CLI does).
+   */
+  secretStore?: SecretStore;
+  /** Why sign-ins will not survive a restart (no keyring), shown next to the account. */
+  secretStoreNotice?: string | null;
 }

@@ -25,6 +25,9 @@ import { createLogger, fileSink, type RootLogger } from '../log/logger.js';
 import type { EventListener, MainCore, ShellServices } from './core-api.js';
 import { ensureHelper, type HelperEndpoint, type HelperLaunchOptions } from './helper-launcher.js';
 import { linkToHelper } from './helper-link.js';
+import { EncryptedFileStore } from '../signin/secret-store.js';
+import { Account } from './account.js';
+import { helperLogChunks } from './helper-log-stream.js';
 import { SettingsStore } from './settings-store.js';
 
 export interface MainCoreOptions {
@@ -37,6 +40,8 @@ export interface MainCoreOptions {
   exportDirectory?: string;
   /** How to start a helper when no system service answers. */
   helper?: Partial<HelperLaunchOptions>;
+  /** How often a signed-in device is checked on the portal (ms); default 60 s. */
+  portalPollMs?: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -93,12 +98,21 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
     changed();
   };
 
+  let restored = false;
   const link = linkToHelper(helper.socketPath, {
     trustedOwner: helper.trustedOwner,
     onStatus: (connected, reason) => {
       if (connected) {
         log.info('connected to the helper');
-        void refresh();
+        void refresh().then(() => {
+          // The stored sign-in needs the helper (its profile lives there): once, at the first link.
+          if (!restored) {
+            restored = true;
+            void account.restore().catch((err: unknown) => {
+              log.warn('could not restore the sign-in', { error: err });
+            });
+          }
+        });
       } else {
         log.warn('lost the helper', { reason });
         setState({
@@ -116,8 +130,24 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
 
   const refreshProfiles = async () => {
     profiles = (await toHelper.listProfiles({})).profiles;
+    emit('profiles', { profiles });
     changed();
   };
+  const account = new Account({
+    store:
+      options.services.secretStore ??
+      new EncryptedFileStore(path.join(options.userDataDir, 'account')),
+    dataDir: options.userDataDir,
+    helper: toHelper,
+    log,
+    ...(options.services.openExternal ? { openExternal: options.services.openExternal } : {}),
+    notice: options.services.secretStoreNotice ?? null,
+    ...(options.portalPollMs ? { sessionDeps: { pollIntervalMs: options.portalPollMs } } : {}),
+    onState: (state) => {
+      emit('account', state);
+      void refreshProfiles().catch(() => {});
+    },
+  });
   async function refresh(): Promise<void> {
     try {
       setState(await toHelper.getState({}));
@@ -189,10 +219,15 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const out = path.join(dir, `slipstream-logs-${stamp}.zip`);
       await log.flush();
-      await exportLogsZip(logDir, out, {
-        version: options.services.version,
-        platform: process.platform,
-      });
+      // A child helper logs next to main; the system helper's log only it can read.
+      const streamed =
+        helper.how === 'child' ? [] : [{ name: 'helper.jsonl', chunks: helperLogChunks(toHelper) }];
+      await exportLogsZip(
+        logDir,
+        out,
+        { version: options.services.version, platform: process.platform },
+        streamed,
+      );
       log.info('logs exported', { path: out });
       return { path: out };
     },
@@ -200,11 +235,20 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
       await options.services.openPath?.(logDir);
       return { path: logDir };
     },
-    signIn: () => {
-      throw new CommandError('failed', 'Sign-in with a company account is not available yet.');
+    getAccount: () => account.state,
+    signIn: ({ portalUrl }) => {
+      if (account.state.status !== 'signed-out')
+        throw new CommandError('busy', 'Sign out first, or cancel the sign-in under way.');
+      account.signIn(portalUrl);
+      return {};
     },
-    signOut: () => {
-      throw new CommandError('failed', 'Sign-in with a company account is not available yet.');
+    cancelSignIn: () => {
+      account.cancelSignIn();
+      return {};
+    },
+    signOut: async () => {
+      await account.signOut();
+      return {};
     },
   };
   const dispatch = createDispatcher(handlers, (command, error) =>
@@ -242,6 +286,7 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
     logDirectory: logDir,
     async close() {
       log.info('stopping');
+      account.stop();
       mainLogs.close();
       link.close();
       await helper.stop();

@@ -8,7 +8,9 @@
  *
  * Optional: SLIPSTREAM_LOG_DIR (default: the OS log location), SLIPSTREAM_IFNAME
  * (tunnel interface name), SLIPSTREAM_HELPER_SOCKET (use a helper already
- * running there, as the installed service would be, instead of starting one).
+ * running there, as the installed service would be, instead of starting one),
+ * SLIPSTREAM_PORTAL_POLL_SECONDS (how often a signed-in device is checked on
+ * the portal; default 60). The sign-in page opens from a link in the page.
  *
  * Listens on 127.0.0.1 only. Needs root or CAP_NET_ADMIN for the helper to
  * run as a child (otherwise it uses an installed service, or pkexec).
@@ -38,6 +40,9 @@ async function main(): Promise<void> {
     userDataDir: dataDir,
     ...(process.env.SLIPSTREAM_LOG_DIR ? { logDirectory: process.env.SLIPSTREAM_LOG_DIR } : {}),
     exportDirectory: path.join(dataDir, 'exports'),
+    ...(process.env.SLIPSTREAM_PORTAL_POLL_SECONDS
+      ? { portalPollMs: Number(process.env.SLIPSTREAM_PORTAL_POLL_SECONDS) * 1000 }
+      : {}),
     helper: {
       ...(process.env.SLIPSTREAM_IFNAME ? { ifname: process.env.SLIPSTREAM_IFNAME } : {}),
       // An already running helper (as the system service would be) at another path.

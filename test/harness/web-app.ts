@@ -28,7 +28,12 @@ export interface WebApp {
 
 export async function startWebApp(
   ns: Namespace,
-  opts: { dir?: TempDir; ifname?: string; helperSocket?: string } = {},
+  opts: {
+    dir?: TempDir;
+    ifname?: string;
+    helperSocket?: string;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<WebApp> {
   const dir = opts.dir ?? makeTempDir('ss-webapp-');
   const dataDir = path.join(dir.path, 'data');
@@ -41,6 +46,7 @@ export async function startWebApp(
       SLIPSTREAM_LOG_DIR: logDir,
       ...(opts.ifname ? { SLIPSTREAM_IFNAME: opts.ifname } : {}),
       ...(opts.helperSocket ? { SLIPSTREAM_HELPER_SOCKET: opts.helperSocket } : {}),
+      ...opts.env,
     },
   });
   const m = await proc.waitForOutput(/^\{"message":"web harness ready".*$/m, {

@@ -1,7 +1,13 @@
-/** The imported profiles (summaries only: keys never reach the renderer). */
+/** The imported profiles (summaries only: keys never reach the renderer), kept current by `profiles` events. */
+import { useEffect } from 'react';
 import type { ProfileSummary } from '../../../ipc/schema.js';
+import { useClient } from '../ipc/context.js';
 import { useRemote, type Remote } from './useRemote.js';
 
 export function useProfiles(): Remote<ProfileSummary[]> {
-  return useRemote(async (client) => (await client.listProfiles({})).profiles);
+  const client = useClient();
+  const remote = useRemote(async (c) => (await c.listProfiles({})).profiles);
+  const { set } = remote;
+  useEffect(() => client.on('profiles', ({ profiles }) => set(profiles)), [client, set]);
+  return remote;
 }

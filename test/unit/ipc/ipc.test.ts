@@ -55,6 +55,8 @@ const handlers: Handlers = {
   openLogFolder: () => ({ path: '/tmp' }),
   signIn: () => ({}),
   signOut: () => ({}),
+  getAccount: () => ({ status: 'signed-out', message: null }),
+  cancelSignIn: () => ({}),
 };
 
 function loopback() {

@@ -143,4 +143,18 @@ test('the export zip holds every log and about.json, byte for byte', async () =>
   const empty = path.join(dir, 'out', 'empty.zip');
   await exportLogsZip(path.join(dir, 'missing'), empty, { version: 'v', platform: 'p' });
   assert.deepEqual(Object.keys(unzipSync(await readFile(empty))), ['about.json']);
+  // A streamed log (the system helper's, read through IPC) goes in next to the files.
+  const streamedZip = path.join(dir, 'out', 'streamed.zip');
+  async function* helperLines() {
+    yield Buffer.from('{"a":1}\n');
+    yield Buffer.from('{"a":2}\n');
+  }
+  await exportLogsZip(path.join(dir, 'missing'), streamedZip, { version: 'v', platform: 'p' }, [
+    { name: 'helper.jsonl', chunks: helperLines() },
+  ]);
+  const withStream = unzipSync(await readFile(streamedZip));
+  assert.equal(Buffer.from(withStream['helper.jsonl']!).toString(), '{"a":1}\n{"a":2}\n');
+  assert.deepEqual(JSON.parse(Buffer.from(withStream['about.json']!).toString()).files, [
+    'helper.jsonl',
+  ]);
 });

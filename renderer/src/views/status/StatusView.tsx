@@ -8,6 +8,7 @@ import { useClient } from '../../ipc/context.js';
 import { useAction } from '../../hooks/useAction.js';
 import { useProfiles } from '../../hooks/useProfiles.js';
 import { useTunnelState } from '../../hooks/useTunnelState.js';
+import { AccountPanel } from './AccountPanel.js';
 import { StateDetails } from './StateDetails.js';
 import { isActive, STATUS_LABELS } from './status-label.js';
 import { ThroughputGraph } from './ThroughputGraph.js';
@@ -120,6 +121,8 @@ export function StatusView() {
       </div>
 
       {state?.status === 'connected' && <ThroughputGraph samples={tunnel.samples} />}
+
+      <AccountPanel />
     </section>
   );
 }
