@@ -3,7 +3,7 @@
 // the real tunnel, and stock wireguard-go as the server, all inside test namespaces.
 // Screenshots of each view go to test-artifacts/screenshots/.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -286,6 +286,68 @@ describe('desktop UI against wireguard-go', () => {
           .getAttribute('aria-selected')) === 'true',
       { what: 'the keyboard to move to Profiles' },
     );
+  });
+
+  test('a profile dropped on the window is imported; rename and delete it', async () => {
+    await nav('Profiles');
+    const text = renderClientConfig(topo.clientConfig());
+    // What a file dropped from the file manager looks like to the page.
+    const data = await page.evaluateHandle((conf) => {
+      const g = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(f: unknown): void } };
+        File: new (parts: string[], name: string) => unknown;
+      };
+      const dt = new g.DataTransfer();
+      dt.items.add(new g.File([conf], 'dropped.conf'));
+      return dt;
+    }, text);
+    const zone = page.getByRole('region', { name: 'Drop a .conf file here' });
+    await zone.dispatchEvent('dragenter', { dataTransfer: data });
+    await zone.dispatchEvent('dragover', { dataTransfer: data });
+    await zone.dispatchEvent('drop', { dataTransfer: data });
+    const row = page.getByRole('listitem').filter({ hasText: 'dropped' });
+    await row.first().waitFor();
+
+    await page.getByRole('button', { name: 'Rename dropped', exact: true }).click();
+    await page.getByLabel('New name for dropped').fill('Lab gateway');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('listitem').filter({ hasText: 'Lab gateway' }).first().waitFor();
+    assert.equal(await page.getByRole('listitem').filter({ hasText: 'dropped' }).count(), 0);
+
+    await page.getByRole('button', { name: 'Delete Lab gateway', exact: true }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await waitFor(
+      async () =>
+        (await page.getByRole('listitem').filter({ hasText: 'Lab gateway' }).count()) === 0,
+      { what: 'the profile to be deleted' },
+    );
+    const stored = readdirSync(path.join(app.dataDir, 'profiles')).filter((f) =>
+      f.endsWith('.conf'),
+    );
+    assert.equal(stored.length, 1, 'only the first imported profile is left on disk');
+  });
+
+  test('dark theme: the views follow the system colour scheme', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const background = () =>
+      page.evaluate(() => {
+        const g = globalThis as unknown as {
+          document: { body: unknown };
+          getComputedStyle(e: unknown): { backgroundColor: string };
+        };
+        return g.getComputedStyle(g.document.body).backgroundColor;
+      });
+    const dark = await background();
+    for (const section of ['Status', 'Profiles', 'Logs', 'Settings']) {
+      await nav(section);
+      await shot(`dark-${section.toLowerCase()}`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    const light = await background();
+    assert.notEqual(dark, light, 'the background changes with the colour scheme');
+    const luminance = (rgb: string) =>
+      (rgb.match(/\d+/g) ?? []).slice(0, 3).reduce((sum, v) => sum + Number(v), 0);
+    assert.ok(luminance(dark) < luminance(light), `${dark} is darker than ${light}`);
   });
 
   test('settings persist across reloads and land in the settings file', async () => {
