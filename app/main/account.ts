@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { Client } from '../../ipc/client.js';
 import type { AccountState } from '../../ipc/schema.js';
 import {
+  type DeepLinkInbox,
   deviceToWgQuick,
   describeAccount,
   PortalSession,
@@ -34,6 +35,8 @@ export interface AccountOptions {
   openExternal?: (url: string) => Promise<void>;
   notice?: string | null;
   onState: (state: AccountState) => void;
+  /** Where slipstream:// links arrive, for the app-scheme redirect fallback. */
+  deepLinks?: DeepLinkInbox;
   /** For tests: the portal session's timings. */
   sessionDeps?: { pollIntervalMs?: number };
 }
@@ -97,6 +100,7 @@ export class Account {
         stored = await signIn(portalUrl, {
           log: this.options.log,
           signal: abort.signal,
+          ...(this.options.deepLinks ? { deepLinks: this.options.deepLinks } : {}),
           openBrowser: async (url) => {
             this.set({ status: 'signing-in', portalUrl, authorizationUrl: url });
             await this.options.openExternal?.(url);

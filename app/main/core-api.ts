@@ -23,6 +23,11 @@ export interface MainCore {
   readonly profiles: readonly ProfileSummary[];
   /** Called whenever `state` or `profiles` change. */
   onChange(listener: () => void): () => void;
+  /**
+   * A `slipstream://` link the OS handed to the app; true if a sign-in was
+   * waiting for it (the app-scheme redirect), false if it was not expected.
+   */
+  handleDeepLink(url: string): boolean;
   /** Where main's and the helper's logs are. */
   readonly logDirectory: string;
   /** Disconnects from the helper (and stops a child helper); leaves a system helper running. */
@@ -44,6 +49,8 @@ export interface ShellServices {
    * encrypted file in the app's data directory (as the CLI does).
    */
   secretStore?: SecretStore;
+  /** True where the OS delivers slipstream:// links to the app (Electron registers the scheme). */
+  receivesDeepLinks?: boolean;
   /** Why sign-ins will not survive a restart (no keyring), shown next to the account. */
   secretStoreNotice?: string | null;
 }

@@ -25,6 +25,7 @@ import { createLogger, fileSink, type RootLogger } from '../log/logger.js';
 import type { EventListener, MainCore, ShellServices } from './core-api.js';
 import { ensureHelper, type HelperEndpoint, type HelperLaunchOptions } from './helper-launcher.js';
 import { linkToHelper } from './helper-link.js';
+import { DeepLinkInbox } from '../signin/deep-link-inbox.js';
 import { EncryptedFileStore } from '../signin/secret-store.js';
 import { Account } from './account.js';
 import { helperLogChunks } from './helper-log-stream.js';
@@ -133,7 +134,9 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
     emit('profiles', { profiles });
     changed();
   };
+  const deepLinks = options.services.receivesDeepLinks ? new DeepLinkInbox() : null;
   const account = new Account({
+    ...(deepLinks ? { deepLinks } : {}),
     store:
       options.services.secretStore ??
       new EncryptedFileStore(path.join(options.userDataDir, 'account')),
@@ -284,6 +287,9 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
       return () => changeListeners.delete(listener);
     },
     logDirectory: logDir,
+    handleDeepLink(url) {
+      return deepLinks?.deliver(url) ?? false;
+    },
     async close() {
       log.info('stopping');
       account.stop();

@@ -91,8 +91,9 @@ function addonServiceControl(): ServiceControl {
 
 /**
  * Windows: makes sure the helper service runs and returns this user's pipe.
- * The service reports "running" before its pipe exists, so the pipe may not
- * be there yet; the link to it (helper-link.ts) retries with backoff.
+ * The service reports "running" only once its pipe listens (service.cc stays
+ * in START_PENDING until then); should it restart later, the link to it
+ * (helper-link.ts) retries with backoff.
  */
 export async function ensureWindowsHelper(
   control: ServiceControl = addonServiceControl(),

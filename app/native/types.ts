@@ -247,4 +247,30 @@ export interface NativeAddon {
    * name). False when it was already running.
    */
   startService?(name: string, args: string[]): boolean;
+
+  /**
+   * The service side (native/src/windows/service.cc). Starts the Service
+   * Control Manager's dispatcher on a thread of its own; the service then
+   * sits in START_PENDING and `onEvent('start', 0, args)` brings the start
+   * arguments (those after the service name). Later events: 'stop' with the
+   * SERVICE_CONTROL_* code, 'error' with a Win32 error (1063: this process
+   * was not started by the SCM). Throws when called twice.
+   */
+  runService?(
+    name: string,
+    onEvent: (event: ServiceEvent, code: number, args: string[]) => void,
+  ): void;
+  /** START_PENDING to RUNNING: the helper's pipe listens. Throws when not starting. */
+  reportServiceRunning?(): void;
+  /** SERVICE_STOPPED; a non-zero code is reported as a service-specific error. Idempotent. */
+  reportServiceStopped?(exitCode: number): void;
+  /**
+   * Creates the directory with the DACL of `sddl` (which should be protected),
+   * or, when it exists, checks it is a plain directory owned by SYSTEM or
+   * Administrators and gives it that DACL. Throws otherwise.
+   */
+  ensureSecureDirectory?(path: string, sddl: string): void;
 }
+
+/** What the Windows service dispatcher reports to JS (runService). */
+export type ServiceEvent = 'start' | 'stop' | 'error';

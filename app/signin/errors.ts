@@ -66,6 +66,14 @@ export class SessionExpiredError extends ProviderError {
   }
 }
 
+/** No listener could be opened on 127.0.0.1 for the loopback redirect. */
+export class LoopbackUnavailableError extends ProviderError {
+  override readonly name = 'LoopbackUnavailableError';
+  constructor() {
+    super('Slipstream could not listen on 127.0.0.1 for the sign-in answer.');
+  }
+}
+
 /** The browser came back with a state that is not this attempt's (or no state at all). */
 export class StateMismatchError extends ProviderError {
   override readonly name = 'StateMismatchError';

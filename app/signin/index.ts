@@ -3,6 +3,7 @@ export {
   DeviceRemovedError,
   ForbiddenError,
   InvalidTokenError,
+  LoopbackUnavailableError,
   NotAPortalError,
   PortalResponseError,
   PortalUnreachableError,
@@ -21,6 +22,7 @@ export {
   discoverProvider,
   refreshTokens,
   revokeRefreshToken,
+  signInWithAppScheme,
   signInWithLoopback,
   startSignIn,
   type AccountClaims,
@@ -35,6 +37,7 @@ export {
   DEFAULT_SIGNIN_TIMEOUT_MS,
   type LoopbackListener,
 } from './loopback.js';
+export { DeepLinkInbox } from './deep-link-inbox.js';
 export { ProvisioningApi, type ProvisioningOptions } from './provisioning.js';
 export type { Device, DevicePeer, DeviceTunnel } from './device-schema.js';
 export { deviceConfig, deviceToWgQuick } from './device-config.js';

@@ -7,7 +7,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignInCancelledError, SignInTimeoutError, SigninError } from './errors.js';
+import {
+  LoopbackUnavailableError,
+  SignInCancelledError,
+  SignInTimeoutError,
+  SigninError,
+} from './errors.js';
 import { CALLBACK_PAGE_HEADERS, callbackPage } from './callback-page.js';
 
 export const CALLBACK_PATH = '/callback';
@@ -69,9 +74,10 @@ export async function openLoopbackListener(
   // Keep-alive sockets from the browser must not hold the process open later.
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const refuse = () => reject(new LoopbackUnavailableError());
+    server.once('error', refuse);
     server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      server.off('error', reject);
+      server.off('error', refuse);
       resolve();
     });
   });

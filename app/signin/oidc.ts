@@ -8,7 +8,12 @@
 import * as client from 'openid-client';
 import { ProviderError, StateMismatchError } from './errors.js';
 import type { FetchLike } from './http.js';
-import { openLoopbackListener, type LoopbackOptions } from './loopback.js';
+import type { DeepLinkInbox } from './deep-link-inbox.js';
+import {
+  DEFAULT_SIGNIN_TIMEOUT_MS,
+  openLoopbackListener,
+  type LoopbackOptions,
+} from './loopback.js';
 import { describeOidcError } from './oidc-errors.js';
 
 /** The redirect URI for the desktop app's own URL scheme (deep link). */
@@ -200,6 +205,45 @@ export async function signInWithLoopback(
   } finally {
     listener.close();
   }
+}
+
+export interface AppSchemeSignInOptions {
+  scopes: readonly string[];
+  openBrowser: (url: string) => Promise<void>;
+  inbox: DeepLinkInbox;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/**
+ * The browser step with the app's own scheme as the redirect, for where no
+ * loopback listener can be opened: the OS routes `slipstream://signin/callback`
+ * to the app, which delivers it to `inbox`. The same state, PKCE and nonce
+ * checks apply (completeFromRedirect).
+ */
+export async function signInWithAppScheme(
+  config: client.Configuration,
+  options: AppSchemeSignInOptions,
+): Promise<SignInResult> {
+  const startOptions: StartSignInOptions = {
+    scopes: options.scopes,
+    redirectUri: APP_REDIRECT_URI,
+  };
+  if (options.now) startOptions.now = options.now;
+  const pending = await startSignIn(config, startOptions);
+  const link = options.inbox.next({
+    timeoutMs: options.timeoutMs ?? DEFAULT_SIGNIN_TIMEOUT_MS,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  try {
+    await options.openBrowser(pending.url.href);
+  } catch {
+    options.inbox.deliver('about:blank'); // releases the wait; the error below is the answer
+    await link.catch(() => undefined);
+    throw new ProviderError('Could not open the browser for the sign-in.');
+  }
+  return pending.completeFromRedirect(await link);
 }
 
 /** A new access token (and possibly a new refresh token) for a refresh token. */

@@ -11,7 +11,14 @@ import { encodeKey, generatePrivateKey, publicKeyFromPrivate } from '../tunnel/w
 import { deviceConfig } from './device-config.js';
 import { PortalResponseError } from './errors.js';
 import type { FetchLike } from './http.js';
-import { discoverProvider, revokeRefreshToken, signInWithLoopback } from './oidc.js';
+import type { DeepLinkInbox } from './deep-link-inbox.js';
+import { LoopbackUnavailableError } from './errors.js';
+import {
+  discoverProvider,
+  revokeRefreshToken,
+  signInWithAppScheme,
+  signInWithLoopback,
+} from './oidc.js';
 import { fetchPortalConfig } from './portal-config.js';
 import { ProvisioningApi } from './provisioning.js';
 import type { SigninLogger } from './signin-logger.js';
@@ -30,6 +37,12 @@ export interface SignInDeps {
   timeoutMs?: number;
   /** The device name shown on the portal; default os.hostname(). */
   deviceName?: string;
+  /**
+   * Where the app receives `slipstream://` links. With it, a sign-in that
+   * cannot open a loopback listener (a locked-down machine) falls back to the
+   * app-scheme redirect instead of failing.
+   */
+  deepLinks?: DeepLinkInbox;
   now?: () => number;
 }
 
@@ -45,12 +58,19 @@ export async function signIn(portalUrl: string, deps: SignInDeps): Promise<Signe
   });
   log.info('portal found', { portal: portal.portalUrl, issuer: portal.issuer });
   const oidc = await discoverProvider(portal.issuer, portal.clientId, net);
-  const result = await signInWithLoopback(oidc, {
+  const common = {
     scopes: portal.scopes,
     openBrowser: deps.openBrowser,
     ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
     ...(deps.now ? { now: deps.now } : {}),
+  };
+  const result = await signInWithLoopback(oidc, common).catch((err: unknown) => {
+    if (!deps.deepLinks || !(err instanceof LoopbackUnavailableError)) throw err;
+    log.warn('no loopback listener; signing in through the slipstream:// link instead', {
+      error: err,
+    });
+    return signInWithAppScheme(oidc, { ...common, inbox: deps.deepLinks });
   });
   log.addSecret(result.tokens.access);
   log.addSecret(result.tokens.refresh);

@@ -11,6 +11,8 @@ export interface DeepLink {
   action: string;
   path: string;
   params: Record<string, string>;
+  /** The whole link as received (it carries the sign-in answer; never logged). */
+  url: string;
 }
 
 /** Deep links are attacker-controllable input: bounded, and only our scheme. */
@@ -27,7 +29,7 @@ export function parseDeepLink(text: string): DeepLink | null {
   }
   const params: Record<string, string> = {};
   for (const [key, value] of url.searchParams) params[key] = value;
-  return { action: url.hostname, path: url.pathname, params };
+  return { action: url.hostname, path: url.pathname, params, url: text };
 }
 
 /** The link in a second instance's argv, if any (Chromium may reorder flags). */

@@ -27,11 +27,6 @@ function report(what: string, err: unknown): void {
   console.error(`slipstream: ${what}:`, err instanceof Error ? err.message : err);
 }
 
-/** Sign-in consumes these later; for now they are recognised and logged. */
-function handleDeepLink(link: DeepLink): void {
-  console.info('slipstream: deep link received', describeDeepLink(link));
-}
-
 function registerProtocol(): void {
   // Under `electron .` the handler must start Electron with the app's path.
   const ok =
@@ -59,6 +54,11 @@ function runApp(): void {
   let tray: { dispose(): void } | null = null;
   let quitting = false;
   let cleanedUp = false;
+  // A sign-in answer through slipstream://signin/callback (when no loopback listener was possible).
+  const handleDeepLink = (link: DeepLink) => {
+    if (!core?.handleDeepLink(link.url))
+      console.info('slipstream: deep link not expected now', describeDeepLink(link));
+  };
 
   const showWindow = () => {
     if (!win || win.isDestroyed()) {

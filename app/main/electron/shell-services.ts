@@ -20,6 +20,7 @@ export function electronShellServices(report: (what: string, err: unknown) => vo
     shell: 'electron',
     version: app.getVersion(),
     secretStore: secrets.store,
+    receivesDeepLinks: true,
     secretStoreNotice: secrets.notice,
     async openExternal(url) {
       // Only the identity provider's page: http(s), never a file or app scheme.

@@ -8,7 +8,8 @@
 
 namespace slipstream {
 
-// Adds runService(name, onEvent) and reportServiceStopped(exitCode).
+// Adds runService(name, onEvent), reportServiceRunning(),
+// reportServiceStopped(exitCode) and ensureSecureDirectory(path, sddl).
 void ExportWindowsService(Napi::Env env, Napi::Object exports);
 
 }  // namespace slipstream

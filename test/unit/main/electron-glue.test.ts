@@ -89,6 +89,7 @@ test('deep links: only slipstream://, bounded, parameters named but not logged',
     action: 'auth',
     path: '/callback',
     params: { code: 'SECRET', state: 's' },
+    url: 'slipstream://auth/callback?code=SECRET&state=s',
   });
   assert.deepEqual(describeDeepLink(link!), {
     action: 'auth',
@@ -101,7 +102,7 @@ test('deep links: only slipstream://, bounded, parameters named but not logged',
   assert.equal(parseDeepLink('slipstream:auth'), null);
   assert.deepEqual(
     findDeepLink(['C:\\S\\Slipstream.exe', '--allow-file-access', 'slipstream://open']),
-    { action: 'open', path: '', params: {} },
+    { action: 'open', path: '', params: {}, url: 'slipstream://open' },
   );
   assert.equal(findDeepLink(['/opt/Slipstream/slipstream', '--hidden']), null);
 });

@@ -1,0 +1,103 @@
+/**
+ * The helper itself, whoever starts it: main.ts from a command line (Linux:
+ * systemd, pkexec or the GUI; stopped by SIGTERM/SIGINT) and the Windows
+ * service (app/main/electron/helper-service.ts; stopped by the Service
+ * Control Manager). Each turns its own inputs into HelperArgs and a stop
+ * signal; opening the profiles, the log and the control server, and the
+ * orderly way down, are only here.
+ */
+import { logFile } from '../log/location.js';
+import { createLogger, fileSink } from '../log/logger.js';
+import { LogService } from '../log/log-service.js';
+import { startTunnel } from '../tunnel/session.js';
+import { createDispatcher } from '../../ipc/server.js';
+import type { TunnelState } from '../../ipc/schema.js';
+import type { HelperArgs } from './args.js';
+import { startControlServer } from './control-server.js';
+import { helperHandlers } from './handlers.js';
+import { ProfileStore } from './profile-store.js';
+import { TunnelController } from './tunnel-controller.js';
+
+export interface RunHelperOptions {
+  /** Called once the control server listens (with its access control in place). */
+  onReady?: () => void;
+  /** Aborting it stops the helper; the reason, if a string, is logged. */
+  stopSignal: AbortSignal;
+}
+
+/**
+ * Runs the helper until `stopSignal` is aborted (or an uncaught exception),
+ * then takes the tunnel down, closes the server and flushes the log, and
+ * resolves with the exit code. Rejects when it cannot start, after logging
+ * why where the log is already open.
+ */
+export async function runHelper(args: HelperArgs, options: RunHelperOptions): Promise<number> {
+  const logPath = logFile(args.logDir, 'helper', process.platform);
+  const log = createLogger({
+    level: args.logLevel,
+    target: 'helper',
+    sinks: [fileSink(logPath)],
+  });
+  const logs = new LogService(args.logDir);
+  let broadcast: (state: TunnelState) => void = () => {};
+  const tunnel = new TunnelController({
+    startTunnel,
+    ifname: args.ifname,
+    log,
+    onState: (state) => broadcast(state),
+  });
+  const user = 'userSid' in args ? { userSid: args.userSid } : { uid: args.uid, gid: args.gid };
+  let server;
+  try {
+    const profiles = await ProfileStore.open(args.stateDir);
+    const dispatch = createDispatcher(helperHandlers(profiles, tunnel, logs), (command, error) =>
+      log.warn('command failed', { command, error }),
+    );
+    server = await startControlServer({ socketPath: args.socket, ...user, dispatch });
+  } catch (err) {
+    // The service has no stderr anybody reads: its log is where this must show.
+    log.error('helper failed to start', { socket: args.socket, error: err });
+    await tunnel.close();
+    logs.close();
+    await log.flush();
+    throw err;
+  }
+  const ready = server;
+  broadcast = (state) => ready.broadcast('state', state);
+  // Only its own log: in development main's log may share the directory, and main reports that.
+  logs.watch((process, totalLines) => {
+    if (process === 'helper') ready.broadcast('logGrowth', { process, totalLines });
+  });
+  log.info('helper ready', { socket: args.socket, ...user });
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (reason: string) => {
+      if (stopping) return;
+      stopping = true;
+      options.stopSignal.removeEventListener('abort', onAbort);
+      process.off('uncaughtException', onUncaught);
+      log.info('helper stopping', { reason });
+      void (async () => {
+        await tunnel.close();
+        await ready.close();
+        logs.close();
+        await log.flush();
+        resolve(0);
+      })();
+    };
+    const onAbort = () => {
+      const reason: unknown = options.stopSignal.reason;
+      stop(typeof reason === 'string' ? reason : 'stop requested');
+    };
+    const onUncaught = (err: Error) => {
+      log.error('internal error; taking the tunnel down', { error: err });
+      stop('internal error');
+    };
+    options.stopSignal.addEventListener('abort', onAbort);
+    process.on('uncaughtException', onUncaught);
+    options.onReady?.();
+    // Asked to stop while starting (the signal fired before the listener was there).
+    if (options.stopSignal.aborted) onAbort();
+  });
+}

@@ -1,0 +1,73 @@
+// The app-scheme redirect (slipstream://signin/callback), for where no loopback listener can
+// be opened: the link the OS hands the app completes only the sign-in that is waiting, with
+// the same state, PKCE and nonce checks; stray links, timeouts and cancellation are sentences.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DeepLinkInbox } from '../../../app/signin/deep-link-inbox.js';
+import {
+  SignInCancelledError,
+  SignInTimeoutError,
+  StateMismatchError,
+} from '../../../app/signin/errors.js';
+import { APP_REDIRECT_URI, signInWithAppScheme } from '../../../app/signin/oidc.js';
+import { fakeProvider, rememberNonce } from './fake-provider.js';
+
+const SCOPES = ['openid', 'offline_access'];
+
+test('a link delivered while the sign-in waits completes it', async () => {
+  const provider = fakeProvider();
+  const inbox = new DeepLinkInbox();
+  assert.equal(inbox.deliver(`${APP_REDIRECT_URI}?code=c&state=x`), false, 'nobody waiting');
+  let opened = '';
+  const result = await signInWithAppScheme(provider.config, {
+    scopes: SCOPES,
+    inbox,
+    openBrowser: async (url) => {
+      opened = url;
+      rememberNonce(provider, url);
+      const state = new URL(url).searchParams.get('state');
+      // What the OS does once the provider redirects the browser to the app's scheme.
+      setImmediate(() => inbox.deliver(`${APP_REDIRECT_URI}?code=c&state=${state}`));
+    },
+  });
+  assert.equal(new URL(opened).searchParams.get('redirect_uri'), APP_REDIRECT_URI);
+  assert.equal(new URL(opened).searchParams.get('code_challenge_method'), 'S256');
+  assert.equal(result.account.sub, 'user-1');
+  assert.equal(provider.tokenRequests[0]!.get('redirect_uri'), APP_REDIRECT_URI);
+});
+
+test('a link for another attempt is refused; timeouts and cancellation are sentences', async () => {
+  const provider = fakeProvider();
+  const inbox = new DeepLinkInbox();
+  await assert.rejects(
+    signInWithAppScheme(provider.config, {
+      scopes: SCOPES,
+      inbox,
+      openBrowser: async () => {
+        setImmediate(() => inbox.deliver(`${APP_REDIRECT_URI}?code=c&state=forged`));
+      },
+    }),
+    StateMismatchError,
+  );
+  await assert.rejects(
+    signInWithAppScheme(provider.config, {
+      scopes: SCOPES,
+      inbox,
+      timeoutMs: 20,
+      openBrowser: async () => {},
+    }),
+    SignInTimeoutError,
+  );
+  const abort = new AbortController();
+  const cancelled = signInWithAppScheme(provider.config, {
+    scopes: SCOPES,
+    inbox,
+    signal: abort.signal,
+    openBrowser: async () => {
+      setImmediate(() => abort.abort());
+    },
+  });
+  await assert.rejects(cancelled, SignInCancelledError);
+  assert.equal(inbox.deliver(`${APP_REDIRECT_URI}?code=c&state=late`), false);
+  assert.equal(provider.tokenRequests.length, 0, 'no code was ever exchanged');
+});
