@@ -54,3 +54,9 @@ export function parseEndpoint(text: string): ParsedEndpoint {
   if (!isHostName(host)) throw new Error(`Endpoint ${quote(host)} is not a valid host name`);
   return { host, port: parsePort(portText), isIpLiteral: false };
 }
+
+/** `host:port`, with an IPv6 address in brackets, as wg(8) and wg-quick write it. */
+export function formatEndpoint(endpoint: { host: string; port: number }): string {
+  const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+  return `${host}:${endpoint.port}`;
+}

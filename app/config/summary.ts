@@ -3,6 +3,7 @@
  * tunnel will do, nothing secret. The private key is left out entirely and a
  * preshared key is only reported as present.
  */
+import { formatEndpoint } from './endpoint.js';
 import type { WgQuickConfig } from './types.js';
 
 export interface ConfigSummary {
@@ -40,11 +41,10 @@ export function redactedSummary(config: WgQuickConfig): ConfigSummary {
     },
     peers: config.peers.map((peer) => {
       const ep = peer.endpoint;
-      const host = ep && ep.host.includes(':') ? `[${ep.host}]` : ep?.host;
       return {
         publicKey: Buffer.from(peer.publicKey).toString('base64'),
         hasPsk: peer.presharedKey !== undefined,
-        endpoint: ep ? `${host}:${ep.port}` : null,
+        endpoint: ep ? formatEndpoint(ep) : null,
         allowedIps: [...peer.allowedIpsText],
         persistentKeepalive: peer.persistentKeepalive ?? null,
       };

@@ -6,6 +6,7 @@
 import type { HelperCommandName } from '../../ipc/schema.js';
 import { CommandError, type Handlers } from '../../ipc/server.js';
 import type { LogService } from '../log/log-service.js';
+import type { Logger } from '../log/logger.js';
 import { ProfileNotFound, type ProfileStore } from './profile-store.js';
 import type { TunnelController } from './tunnel-controller.js';
 
@@ -13,6 +14,7 @@ export function helperHandlers(
   profiles: ProfileStore,
   tunnel: TunnelController,
   logs: LogService,
+  log: Logger,
 ): Pick<Handlers, HelperCommandName> {
   const known = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -34,7 +36,9 @@ export function helperHandlers(
       known(async () => {
         const { config } = await profiles.get(profileId);
         // Not awaited to completion: the answer is "accepted"; progress comes as state events.
-        void tunnel.connect(profileId, config);
+        tunnel.connect(profileId, config).catch((err: unknown) => {
+          log.error('connect failed unexpectedly', { error: err });
+        });
         return {};
       }),
     disconnect: async () => {

@@ -5,12 +5,14 @@
  * in a round trip; the renderer only ever sees summaries, never keys.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ProfileSummary } from '../../ipc/schema.js';
+import { formatEndpoint } from '../config/endpoint.js';
 import { ConfigError } from '../config/errors.js';
 import { parseWgQuick } from '../config/parse.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { WgQuickConfig } from '../config/types.js';
 
 const Meta = z.object({
@@ -33,18 +35,17 @@ export class ProfileNotFound extends Error {
   }
 }
 
+/** The most addresses or endpoints a summary lists (the IPC schema's bound); `peers` stays exact. */
+const LISTED = 64;
+
 /** What the UI may know about a config: addresses and endpoints, never keys. */
 export function summarize(id: string, name: string, config: WgQuickConfig): ProfileSummary {
-  const endpoints = config.peers.flatMap((p) => {
-    const ep = p.endpoint;
-    if (!ep) return [];
-    return [`${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}`];
-  });
+  const endpoints = config.peers.flatMap((p) => (p.endpoint ? [formatEndpoint(p.endpoint)] : []));
   return {
     id,
     name,
-    addresses: config.interface.addresses.map((a) => a.text),
-    endpoints,
+    addresses: config.interface.addresses.map((a) => a.text).slice(0, LISTED),
+    endpoints: endpoints.slice(0, LISTED),
     peers: config.peers.length,
     fullTunnel: config.peers.some((p) => p.allowedIps.some((c) => c.prefixLength === 0)),
   };
@@ -151,9 +152,7 @@ export class ProfileStore {
   }
 
   /** Atomic replace, created 0600: a crash never leaves half a key file. */
-  private async writePrivate(name: string, text: string): Promise<void> {
-    const tmp = this.file(`.${name}.${process.pid}.tmp`);
-    await writeFile(tmp, text, { mode: 0o600 });
-    await rename(tmp, this.file(name));
+  private writePrivate(name: string, text: string): Promise<void> {
+    return writeFileAtomic(this.file(name), text, { mode: 0o600 });
   }
 }

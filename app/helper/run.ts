@@ -50,8 +50,9 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
   let server;
   try {
     const profiles = await ProfileStore.open(args.stateDir);
-    const dispatch = createDispatcher(helperHandlers(profiles, tunnel, logs), (command, error) =>
-      log.warn('command failed', { command, error }),
+    const dispatch = createDispatcher(
+      helperHandlers(profiles, tunnel, logs, log),
+      (command, error) => log.warn('command failed', { command, error }),
     );
     server = await startControlServer({ socketPath: args.socket, ...user, dispatch });
   } catch (err) {

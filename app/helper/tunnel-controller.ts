@@ -18,6 +18,7 @@ import { initialMachine, reduce, type Machine, type TunnelEvent } from '../main/
 import type { RunningTunnel, TunnelOptions } from '../tunnel/session.js';
 import { REJECT_AFTER_TIME } from '../tunnel/wireguard/constants.js';
 import type { WgEvent } from '../tunnel/wireguard/types.js';
+import { formatEndpoint } from '../config/endpoint.js';
 
 export type StartTunnel = (
   config: WgQuickConfig,
@@ -48,6 +49,7 @@ export class TunnelController {
   private endpointText = '';
   private addresses: string[] = [];
   private stopping: Promise<void> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
 
   constructor(private readonly options: ControllerOptions) {
@@ -58,18 +60,48 @@ export class TunnelController {
     return this.machine.state;
   }
 
-  async connect(profileId: string, config: WgQuickConfig): Promise<void> {
+  /**
+   * Starts (or switches to) a profile. Starts run one at a time: a second
+   * connect waits for the first start to finish, which then sees it is no
+   * longer wanted and stops its tunnel, so two tunnels never configure the
+   * system at once.
+   */
+  connect(profileId: string, config: WgQuickConfig): Promise<void> {
     const s = this.machine.state;
-    if (LIVE.has(s.status) && 'profileId' in s && s.profileId === profileId) return;
-    await this.takeDown();
+    if (LIVE.has(s.status) && 'profileId' in s && s.profileId === profileId) {
+      return Promise.resolve();
+    }
     const generation = ++this.generation;
+    this.tunnelDown();
     this.apply({ type: 'connect', profileId, now: this.now() });
-    this.addresses = config.interface.addresses.map((a) => a.text);
+    this.addresses = config.interface.addresses.map((a) => a.text).slice(0, 64);
     const first = config.peers.find((p) => p.endpoint)?.endpoint;
-    this.endpointText = first
-      ? `${first.host.includes(':') ? `[${first.host}]` : first.host}:${first.port}`
-      : '';
+    this.endpointText = first ? formatEndpoint(first) : '';
     this.startTicker();
+    return this.serially(() => this.start(generation, config));
+  }
+
+  /** Immediate: a start under way notices it is unwanted and stops its own tunnel. */
+  async disconnect(): Promise<void> {
+    this.generation++;
+    this.apply({ type: 'disconnect' });
+    await this.stopping;
+  }
+
+  dismiss(): void {
+    this.apply({ type: 'dismiss' });
+  }
+
+  /** Takes the tunnel down (helper shutdown), after any start under way has finished. */
+  async close(): Promise<void> {
+    this.generation++;
+    this.stopTicker();
+    await this.serially(() => this.takeDown());
+  }
+
+  private async start(generation: number, config: WgQuickConfig): Promise<void> {
+    await this.stopping;
+    if (generation !== this.generation) return;
     let tunnel: RunningTunnel;
     try {
       tunnel = await this.options.startTunnel(
@@ -91,7 +123,9 @@ export class TunnelController {
     }
     if (generation !== this.generation) {
       // Disconnected (or switched) while starting: this tunnel is not wanted.
-      await tunnel.stop();
+      await tunnel.stop().catch((err: unknown) => {
+        this.options.log.error('could not take an unwanted tunnel down', { error: err });
+      });
       return;
     }
     this.tunnel = tunnel;
@@ -99,21 +133,11 @@ export class TunnelController {
     tunnel.probePeers();
   }
 
-  async disconnect(): Promise<void> {
-    this.generation++;
-    this.apply({ type: 'disconnect' });
-    await this.stopping;
-  }
-
-  dismiss(): void {
-    this.apply({ type: 'dismiss' });
-  }
-
-  /** Takes the tunnel down (helper shutdown). */
-  async close(): Promise<void> {
-    this.generation++;
-    this.stopTicker();
-    await this.takeDown();
+  /** Runs `work` after everything queued before it, whatever that did. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private onWgEvent(event: WgEvent): void {
@@ -131,8 +155,7 @@ export class TunnelController {
       if (this.machine.state.status === 'connected' || this.machine.state.status === 'reconnecting')
         this.lost('the server stopped answering');
     } else if (event.name === 'endpoint-changed') {
-      const ep = event.endpoint;
-      this.endpointText = `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}`;
+      this.endpointText = formatEndpoint(event.endpoint);
     }
   }
 
@@ -192,6 +215,10 @@ export class TunnelController {
   private stopTicker(): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
+  }
+
+  private tunnelDown(): void {
+    void this.takeDown();
   }
 
   private takeDown(): Promise<void> {

@@ -20,15 +20,21 @@ export function unixSocketEndpoint(socketPath: string, uid: number, gid: number)
         throw new Error(`${dir} must belong to the helper and not be writable by others`);
       }
       await rm(socketPath, { force: true });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        // Created with a umask that leaves nobody but the owner access, then handed over.
-        const umask = process.umask(0o177);
-        server.listen(socketPath, () => {
-          process.umask(umask);
-          resolve();
+      // Created with a umask that leaves nobody but the owner access, then handed over.
+      // listen() creates the socket file synchronously, so the umask is restored at once.
+      const umask = process.umask(0o177);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const fail = (err: Error) => reject(err);
+          server.once('error', fail);
+          server.listen(socketPath, () => {
+            server.off('error', fail);
+            resolve();
+          });
         });
-      });
+      } finally {
+        process.umask(umask);
+      }
       await chown(socketPath, uid, gid);
       await chmod(socketPath, 0o600);
     },

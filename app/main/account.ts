@@ -9,7 +9,7 @@
  * sign-out) the tunnel goes down, the profile is deleted, and the user is told
  * why in one sentence.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Client } from '../../ipc/client.js';
@@ -18,6 +18,7 @@ import {
   type DeepLinkInbox,
   deviceToWgQuick,
   describeAccount,
+  MemoryStore,
   PortalSession,
   SigninError,
   signIn,
@@ -25,6 +26,7 @@ import {
   type SigninLogger,
   type StoredSession,
 } from '../signin/index.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
 
 export interface AccountOptions {
   store: SecretStore;
@@ -65,15 +67,19 @@ export class Account {
 
   /** Picks up a stored session: refreshes it and checks the device before saying "signed in". */
   async restore(): Promise<void> {
+    if (this.current.status !== 'signed-out' || this.session) return;
     let stored: StoredSession | null;
     try {
       stored = await this.options.store.load();
     } catch (err) {
       this.options.log.warn('the stored sign-in could not be read', { error: err });
+      await this.dropProfile();
       this.set({ status: 'signed-out', message: sentence(err) });
       return;
     }
-    if (!stored) return;
+    if (!stored || this.current.status !== 'signed-out') return;
+    // The profile first: if the session turns out to have ended, its profile goes with it.
+    this.profileId = await this.readLink(stored.device.id);
     const session = this.watch(stored);
     try {
       await session.refreshIfNeeded();
@@ -84,8 +90,12 @@ export class Account {
       // Offline at start-up: stay signed in; the session retries in the background.
       this.options.log.warn('could not reach the portal; will retry', { error: err });
     }
-    this.profileId = await this.readLink(stored.device.id);
-    if (this.profileId === null) this.profileId = await this.makeProfile(session);
+    if (this.session !== session) return;
+    if (this.profileId === null) {
+      const profileId = await this.makeProfile(session);
+      if (this.session !== session) return void (await this.removeProfile(profileId));
+      this.profileId = profileId;
+    }
     this.signedIn(session);
   }
 
@@ -93,6 +103,8 @@ export class Account {
     if (this.current.status !== 'signed-out') return;
     const abort = new AbortController();
     this.pending = abort;
+    // Cancel (or a newer sign-in) can come at any await below; each step checks.
+    const wanted = () => this.pending === abort && !abort.signal.aborted;
     this.set({ status: 'signing-in', portalUrl, authorizationUrl: null });
     void (async () => {
       let stored: StoredSession;
@@ -102,38 +114,60 @@ export class Account {
           signal: abort.signal,
           ...(this.options.deepLinks ? { deepLinks: this.options.deepLinks } : {}),
           openBrowser: async (url) => {
+            if (!wanted()) return;
             this.set({ status: 'signing-in', portalUrl, authorizationUrl: url });
             await this.options.openExternal?.(url);
           },
         });
-        await this.options.store.save(stored);
       } catch (err) {
-        if (this.pending !== abort) return;
+        if (!wanted()) return;
         this.pending = null;
         this.options.log.warn('sign-in failed', { error: err });
         this.set({ status: 'signed-out', message: sentence(err) });
         return;
       }
+      if (!wanted()) return void (await this.withdraw(stored));
+      try {
+        await this.options.store.save(stored);
+      } catch (err) {
+        this.options.log.error('could not store the sign-in', { error: err });
+        await this.withdraw(stored);
+        if (!wanted()) return;
+        this.pending = null;
+        this.set({ status: 'signed-out', message: sentence(err) });
+        return;
+      }
+      if (!wanted()) {
+        await this.options.store.clear().catch(() => undefined);
+        return void (await this.withdraw(stored));
+      }
       this.pending = null;
       const session = this.watch(stored);
+      let profileId: string;
       try {
-        this.profileId = await this.makeProfile(session);
+        profileId = await this.makeProfile(session);
       } catch (err) {
         this.options.log.error('could not make the profile for the portal', { error: err });
-        await session.signOut();
+        if (this.session !== session) return;
         this.session = null;
+        await session.signOut();
         this.set({
           status: 'signed-out',
           message: 'Signed in, but the tunnel settings could not be used. Please try again.',
         });
         return;
       }
+      // Signed out (or the session ended) while the profile was being made.
+      if (this.session !== session) return void (await this.removeProfile(profileId));
+      this.profileId = profileId;
       this.signedIn(session);
       // Signing in is asking for the VPN: connect right away.
-      await this.options.helper.connect({ profileId: this.profileId }).catch((err: unknown) => {
+      await this.options.helper.connect({ profileId }).catch((err: unknown) => {
         this.options.log.warn('could not connect after sign-in', { error: err });
       });
-    })();
+    })().catch((err: unknown) => {
+      this.options.log.error('sign-in failed unexpectedly', { error: err });
+    });
   }
 
   cancelSignIn(): void {
@@ -172,7 +206,7 @@ export class Account {
     session.on('ended', (_reason, message) => {
       if (this.session !== session) return;
       this.session = null;
-      void this.dropProfile().finally(() => this.set({ status: 'signed-out', message }));
+      void this.dropProfile().then(() => this.set({ status: 'signed-out', message }));
     });
     this.session = session;
     return session;
@@ -191,33 +225,45 @@ export class Account {
     });
   }
 
+  /** Undoes a sign-in nobody wants any more: device off the portal, tokens revoked. */
+  private async withdraw(stored: StoredSession): Promise<void> {
+    const session = new PortalSession(stored, { log: this.options.log, store: new MemoryStore() });
+    await session.signOut().catch((err: unknown) => {
+      this.options.log.warn('could not withdraw a cancelled sign-in', { error: err });
+    });
+  }
+
   /** The portal's settings as a profile in the helper (which keeps the key root-only). */
   private async makeProfile(session: PortalSession): Promise<string> {
     const s = session.session;
     const host = new URL(s.portalUrl).host;
     const result = await this.options.helper.importProfile({
-      fileName: `${host}.conf`,
+      // The file name becomes the profile's name.
+      fileName: `${host} (company account).conf`,
       text: deviceToWgQuick(s.tunnel, s.privateKey),
     });
     if (!result.ok) throw new Error(`portal settings refused: ${result.problems[0]?.message}`);
-    await this.options.helper.renameProfile({
-      profileId: result.profile.id,
-      name: `${host} (company account)`,
-    });
-    await writeFile(
-      this.linkFile,
-      JSON.stringify({ profileId: result.profile.id, deviceId: s.device.id }),
-      { mode: 0o600 },
-    );
+    try {
+      await writeFileAtomic(
+        this.linkFile,
+        JSON.stringify({ profileId: result.profile.id, deviceId: s.device.id }),
+      );
+    } catch (err) {
+      await this.removeProfile(result.profile.id);
+      throw err;
+    }
     return result.profile.id;
   }
 
   /** Takes the tunnel down if it runs the account's profile, then deletes that profile. */
   private async dropProfile(): Promise<void> {
-    const id = this.profileId;
+    const id = this.profileId ?? (await this.readLink(null));
     this.profileId = null;
-    await rm(this.linkFile, { force: true });
-    if (!id) return;
+    await rm(this.linkFile, { force: true }).catch(() => undefined);
+    if (id) await this.removeProfile(id);
+  }
+
+  private async removeProfile(id: string): Promise<void> {
     try {
       const state = await this.options.helper.getState({});
       if (state.status !== 'signed-out' && state.profileId === id)
@@ -228,10 +274,11 @@ export class Account {
     }
   }
 
-  private async readLink(deviceId: string): Promise<string | null> {
+  /** The account's profile from the link file: for `deviceId`, or whichever (null). */
+  private async readLink(deviceId: string | null): Promise<string | null> {
     try {
       const link = Link.parse(JSON.parse(await readFile(this.linkFile, 'utf8')));
-      if (link.deviceId !== deviceId) return null;
+      if (deviceId !== null && link.deviceId !== deviceId) return null;
       const { profiles } = await this.options.helper.listProfiles({});
       return profiles.some((p) => p.id === link.profileId) ? link.profileId : null;
     } catch {

@@ -41,7 +41,7 @@ export interface ShellServices {
   /** Opens a folder in the file manager (Electron `shell.openPath`); absent in the web harness. */
   openPath?: (path: string) => Promise<void>;
   /** Registers or removes start at login (Electron `app.setLoginItemSettings`). */
-  setStartAtLogin?: (enabled: boolean) => void;
+  setStartAtLogin?: (enabled: boolean) => Promise<void> | void;
   /** Opens a web page in the system browser (Electron `shell.openExternal`); the sign-in page. */
   openExternal?: (url: string) => Promise<void>;
   /**

@@ -148,7 +148,8 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
     ...(options.portalPollMs ? { sessionDeps: { pollIntervalMs: options.portalPollMs } } : {}),
     onState: (state) => {
       emit('account', state);
-      void refreshProfiles().catch(() => {});
+      // Signing in adds the account's profile and signing out removes it.
+      if (state.status !== 'signing-in') void refreshProfiles().catch(() => {});
     },
   });
   async function refresh(): Promise<void> {
@@ -203,7 +204,7 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
       if (next.logLevel !== before.logLevel) log.setLevel(next.logLevel);
       if (next.startAtLogin !== before.startAtLogin) {
         try {
-          options.services.setStartAtLogin?.(next.startAtLogin);
+          await options.services.setStartAtLogin?.(next.startAtLogin);
         } catch (err) {
           log.error('could not change start at login', { error: err });
           await settings.update({ startAtLogin: before.startAtLogin });

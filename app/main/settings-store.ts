@@ -3,9 +3,10 @@
  * or damaged file means defaults (and the damage is reported once), so the
  * app always starts; writes are atomic.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Settings } from '../../ipc/schema.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
 
 export const DEFAULT_SETTINGS: Settings = {
   startAtLogin: false,
@@ -14,6 +15,8 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 export class SettingsStore {
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly file: string,
     private current: Settings,
@@ -48,13 +51,16 @@ export class SettingsStore {
     return { ...this.current };
   }
 
-  async update(patch: Partial<Settings>): Promise<Settings> {
-    const next = Settings.parse({ ...this.current, ...patch });
-    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-    await rename(tmp, this.file);
-    this.current = next;
-    return this.value;
+  /** One at a time: each update starts from the one before, so quick changes all stick. */
+  update(patch: Partial<Settings>): Promise<Settings> {
+    const run = this.queue.then(async () => {
+      const next = Settings.parse({ ...this.current, ...patch });
+      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+      this.current = next;
+      return this.value;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 }

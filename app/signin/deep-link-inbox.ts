@@ -10,12 +10,12 @@ import { SignInCancelledError, SignInTimeoutError } from './errors.js';
 
 export class DeepLinkInbox {
   private waiter: ((url: string) => void) | null = null;
+  private cancelWaiting: (() => void) | null = null;
 
   /** Hands a received link to the sign-in waiting for one; false if none was waiting. */
   deliver(url: string): boolean {
     const waiter = this.waiter;
     if (!waiter) return false;
-    this.waiter = null;
     waiter(url);
     return true;
   }
@@ -23,10 +23,15 @@ export class DeepLinkInbox {
   /** The next link delivered, or a sentence-bearing error on timeout or cancellation. */
   next(options: { timeoutMs: number; signal?: AbortSignal }): Promise<string> {
     return new Promise<string>((resolve, reject) => {
+      // One sign-in waits at a time; a newer wait supersedes an older one.
+      this.cancelWaiting?.();
       const done = () => {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
-        this.waiter = null;
+        if (this.waiter === waiter) {
+          this.waiter = null;
+          this.cancelWaiting = null;
+        }
       };
       const onAbort = () => {
         done();
@@ -36,12 +41,14 @@ export class DeepLinkInbox {
         done();
         reject(new SignInTimeoutError('The sign-in was not completed in time. Please try again.'));
       }, options.timeoutMs);
-      if (options.signal?.aborted) return onAbort();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiter = (url) => {
+      const waiter = (url: string) => {
         done();
         resolve(url);
       };
+      this.waiter = waiter;
+      this.cancelWaiting = onAbort;
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

@@ -6,7 +6,7 @@
  * file only wires them up and turns failures into sentences.
  */
 import * as client from 'openid-client';
-import { ProviderError, StateMismatchError } from './errors.js';
+import { ProviderError, SignInCancelledError, StateMismatchError } from './errors.js';
 import type { FetchLike } from './http.js';
 import type { DeepLinkInbox } from './deep-link-inbox.js';
 import {
@@ -53,8 +53,9 @@ export async function discoverProvider(
 ): Promise<client.Configuration> {
   const discoveryOptions: client.DiscoveryRequestOptions = {};
   if (options.fetch) discoveryOptions[client.customFetch] = options.fetch as client.CustomFetch;
+  let config: client.Configuration;
   try {
-    return await client.discovery(
+    config = await client.discovery(
       new URL(issuer),
       clientId,
       { token_endpoint_auth_method: 'none' },
@@ -62,8 +63,12 @@ export async function discoverProvider(
       discoveryOptions,
     );
   } catch (err) {
+    if (options.signal?.aborted) throw new SignInCancelledError();
     throw describeOidcError(err, issuer, 'discovery');
   }
+  // Cancelled while discovery ran: stop here, before any browser opens.
+  if (options.signal?.aborted) throw new SignInCancelledError();
+  return config;
 }
 
 function issuerOf(config: client.Configuration): string {
@@ -194,6 +199,9 @@ export async function signInWithLoopback(
     if (options.now) startOptions.now = options.now;
     const pending = await startSignIn(config, startOptions);
     const result = listener.wait((url) => pending.completeFromRedirect(url));
+    // Observed now: it may reject (cancel, timeout) while the browser is still opening.
+    result.catch(() => undefined);
+    if (signal.aborted) return await result;
     try {
       await options.openBrowser(pending.url.href);
     } catch {
@@ -232,15 +240,18 @@ export async function signInWithAppScheme(
   };
   if (options.now) startOptions.now = options.now;
   const pending = await startSignIn(config, startOptions);
+  // Our own abort, so a browser that cannot be opened also ends the wait.
+  const inner = new AbortController();
   const link = options.inbox.next({
     timeoutMs: options.timeoutMs ?? DEFAULT_SIGNIN_TIMEOUT_MS,
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal ? AbortSignal.any([options.signal, inner.signal]) : inner.signal,
   });
+  link.catch(() => undefined);
+  if (options.signal?.aborted) return pending.completeFromRedirect(await link);
   try {
     await options.openBrowser(pending.url.href);
   } catch {
-    options.inbox.deliver('about:blank'); // releases the wait; the error below is the answer
-    await link.catch(() => undefined);
+    inner.abort();
     throw new ProviderError('Could not open the browser for the sign-in.');
   }
   return pending.completeFromRedirect(await link);

@@ -195,7 +195,7 @@ export class PortalSession extends EventEmitter<PortalSessionEvents> {
 
   /** Starts refreshing and polling in the background. */
   start(): void {
-    if (this.running || this.endedReason) return;
+    if (this.running || this.endedReason || this.signingOut) return;
     this.running = true;
     this.scheduleRefresh(this.refreshDueAt() - this.now());
     this.schedulePoll();
@@ -228,6 +228,9 @@ export class PortalSession extends EventEmitter<PortalSessionEvents> {
     };
     const device = this.current.device;
     try {
+      // A refresh already under way rotates the refresh token; sending the old one again
+      // would look like replay to the provider. Wait for it, then refresh only if still due.
+      await this.refreshing?.catch(() => undefined);
       if (this.now() >= this.current.tokens.expiresAt) await this.doRefresh(false);
       await this.withFreshToken((token) => this.api.deleteDevice(token, device.id));
       report.deviceRemoved = true;
@@ -313,6 +316,9 @@ export class PortalSession extends EventEmitter<PortalSessionEvents> {
   }
 
   private async persist(): Promise<void> {
+    // Work that was under way when the session ended or signed out must not bring its
+    // secrets back into a store that was just wiped.
+    if (this.endedReason || this.signingOut) return;
     try {
       await this.store.save(this.current);
     } catch (err) {

@@ -13,9 +13,10 @@
  * can read both files; nor against a backup that contains the whole directory.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { SessionStoreError } from './errors.js';
 import { StoredSessionSchema, type StoredSession } from './stored-session.js';
 
@@ -107,7 +108,10 @@ export class EncryptedFileStore implements SecretStore {
     const plain = Buffer.from(JSON.stringify(session), 'utf8');
     const sealed = xchacha20poly1305(key, nonce, FORMAT).encrypt(plain);
     plain.fill(0);
-    await this.writeAtomic(this.sessionPath, Buffer.concat([FORMAT, nonce, sealed]));
+    // A crash leaves the old or the new file, never half of one.
+    await writeFileAtomic(this.sessionPath, Buffer.concat([FORMAT, nonce, sealed]), {
+      beforeRename: (temp) => this.matchDirOwner(temp),
+    });
   }
 
   async clear(): Promise<void> {
@@ -162,23 +166,6 @@ export class EncryptedFileStore implements SecretStore {
       if (code(err) === 'EEXIST') return this.key();
       throw err;
     }
-  }
-
-  /** Write to a temporary file, fsync, rename: a crash leaves the old or the new file, never half. */
-  private async writeAtomic(file: string, data: Buffer): Promise<void> {
-    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } catch (err) {
-      await handle.close();
-      await unlink(temp).catch(() => undefined);
-      throw err;
-    }
-    await handle.close();
-    await this.matchDirOwner(temp);
-    await rename(temp, file);
   }
 
   /**

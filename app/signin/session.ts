@@ -57,7 +57,10 @@ export async function signIn(portalUrl: string, deps: SignInDeps): Promise<Signe
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
   log.info('portal found', { portal: portal.portalUrl, issuer: portal.issuer });
-  const oidc = await discoverProvider(portal.issuer, portal.clientId, net);
+  const oidc = await discoverProvider(portal.issuer, portal.clientId, {
+    ...net,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
   const common = {
     scopes: portal.scopes,
     openBrowser: deps.openBrowser,

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import { CONTENT_SECURITY_POLICY } from '../main/window-policy.js';
 
 const TYPES: Record<string, string> = {
@@ -46,7 +47,8 @@ export function serveStatic(root: string): http.RequestListener {
           'Cache-Control': 'no-store',
         });
         if (req.method === 'HEAD') return res.end();
-        createReadStream(file).pipe(res);
+        // A file removed between stat and open (a rebuild) ends this response, not the server.
+        pipeline(createReadStream(file), res, () => {});
       },
       () => send(404, 'not found'),
     );

@@ -3,6 +3,7 @@
 //
 // wireguard-go's control socket lives at /var/run/wireguard/<ifname>.sock, a path shared by
 // all namespaces, so interface names are random to keep parallel instances apart.
+import { formatEndpoint as formatHostPort } from '../../app/config/endpoint.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -52,9 +53,9 @@ export interface RestartOptions {
   keepEndpoints?: boolean;
 }
 
-/** "host:port", bracketing IPv6 literals. */
+/** "host:port", bracketing IPv6 literals (the app's own formatting). */
 export function formatEndpoint(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return formatHostPort({ host, port });
 }
 
 function socketPath(ifname: string): string {

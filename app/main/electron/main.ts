@@ -144,7 +144,7 @@ function runApp(): void {
     hardenSession(session.defaultSession);
     try {
       core = await startMainCore({
-        services: electronShellServices(report),
+        services: electronShellServices(),
         userDataDir: app.getPath('userData'),
         // Packaged, the helper runs from app.asar.unpacked (root cannot use a
         // file inside the archive), through the launcher on Linux, which sets

@@ -6,12 +6,13 @@
  * sign-in is kept in memory only and the user is told it will not survive a
  * restart, rather than pretending it is stored safely.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { safeStorage } from 'electron';
 import { MemoryStore, type SecretStore } from '../../signin/secret-store.js';
 import { SessionStoreError } from '../../signin/errors.js';
 import { StoredSessionSchema, type StoredSession } from '../../signin/stored-session.js';
+import { writeFileAtomic } from '../../util/write-file-atomic.js';
 import { keyringProblem } from './keyring.js';
 
 export function safeStorageStore(dir: string): { store: SecretStore; notice: string | null } {
@@ -28,8 +29,9 @@ export function safeStorageStore(dir: string): { store: SecretStore; notice: str
         let blob: Buffer;
         try {
           blob = await readFile(file);
-        } catch {
-          return null;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+          throw new SessionStoreError('The saved sign-in could not be read; please sign in again.');
         }
         try {
           return StoredSessionSchema.parse(JSON.parse(safeStorage.decryptString(blob)));
@@ -39,9 +41,7 @@ export function safeStorageStore(dir: string): { store: SecretStore; notice: str
       },
       async save(session: StoredSession): Promise<void> {
         await mkdir(dir, { recursive: true, mode: 0o700 });
-        const tmp = `${file}.tmp`;
-        await writeFile(tmp, safeStorage.encryptString(JSON.stringify(session)), { mode: 0o600 });
-        await rename(tmp, file);
+        await writeFileAtomic(file, safeStorage.encryptString(JSON.stringify(session)));
       },
       async clear(): Promise<void> {
         await rm(file, { force: true });

@@ -11,7 +11,7 @@ import type { ShellServices } from '../core-api.js';
 import { autostartDir, launchCommand, setLinuxAutostart } from './autostart.js';
 import { safeStorageStore } from './safe-storage-store.js';
 
-export function electronShellServices(report: (what: string, err: unknown) => void): ShellServices {
+export function electronShellServices(): ShellServices {
   // Under `electron .` the binary is Electron itself and needs the app's path.
   const appArgs = app.isPackaged ? [] : [app.getAppPath()];
   // safeStorage is usable only once the app is ready; this runs after whenReady.
@@ -31,13 +31,14 @@ export function electronShellServices(report: (what: string, err: unknown) => vo
       const problem = await shell.openPath(path);
       if (problem) throw new Error(problem);
     },
-    setStartAtLogin(enabled) {
+    // A failure reaches setSettings, which keeps the old value and says so.
+    async setStartAtLogin(enabled) {
       if (process.platform === 'linux') {
-        setLinuxAutostart(enabled, {
+        await setLinuxAutostart(enabled, {
           dir: autostartDir(process.env, os.homedir()),
           exec: launchCommand(process.env, process.execPath),
           args: [...appArgs, '--hidden'],
-        }).catch((err: unknown) => report('could not change the autostart entry', err));
+        });
         return;
       }
       app.setLoginItemSettings({

@@ -15,6 +15,7 @@ import type { NativeAddon } from '../../native/types.js';
 import { teardown, type JournalEntry, type TeardownOptions } from './apply.js';
 import type { DnsRecord } from './dns.js';
 import { currentNetnsId, processCommandLine, processIdentity } from './proc.js';
+import { writeFileAtomic } from '../../util/write-file-atomic.js';
 
 export const DEFAULT_STATE_DIR = '/run/slipstream';
 export const STATE_VERSION = 1;
@@ -65,13 +66,10 @@ export class StateStore {
   /** Atomic: readers (and a crash) see the old file or the new one, never a torn one. */
   async write(state: TunnelState): Promise<void> {
     const file = this.fileFor(state.ifname, state.netns);
-    const temp = `${file}.${process.pid}.tmp`;
     try {
       await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await fs.writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-      await fs.rename(temp, file);
+      await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     } catch (err) {
-      await fs.unlink(temp).catch(() => {});
       throw new Error(
         `cannot write state file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
       );

@@ -71,3 +71,19 @@ test('a link for another attempt is refused; timeouts and cancellation are sente
   assert.equal(inbox.deliver(`${APP_REDIRECT_URI}?code=c&state=late`), false);
   assert.equal(provider.tokenRequests.length, 0, 'no code was ever exchanged');
 });
+
+test('a newer wait supersedes an older one, which ends as cancelled', async () => {
+  const inbox = new DeepLinkInbox();
+  const first = inbox.next({ timeoutMs: 1000 });
+  const second = inbox.next({ timeoutMs: 1000 });
+  await assert.rejects(first, SignInCancelledError);
+  assert.equal(inbox.deliver('slipstream://signin/callback?x=1'), true);
+  assert.equal(await second, 'slipstream://signin/callback?x=1');
+  const aborted = new AbortController();
+  aborted.abort();
+  await assert.rejects(
+    inbox.next({ timeoutMs: 1000, signal: aborted.signal }),
+    SignInCancelledError,
+  );
+  assert.equal(inbox.deliver('slipstream://signin/callback?x=2'), false, 'nobody left waiting');
+});
