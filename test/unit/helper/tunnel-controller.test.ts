@@ -27,6 +27,9 @@ const silent = createLogger({ level: 'error', target: 't', sinks: [] });
 
 interface Scripted {
   start: StartTunnel;
+  /** Starts begun so far, and how many ran at the same time at most. */
+  starts: number;
+  maxConcurrent: number;
   events: ((e: WgEvent) => void) | null;
   probes: number;
   stops: number;
@@ -39,7 +42,10 @@ interface Scripted {
 
 function scripted(opts: { hold?: boolean } = {}): Scripted {
   let release: () => void = () => {};
+  let running = 0;
   const s: Scripted = {
+    starts: 0,
+    maxConcurrent: 0,
     events: null,
     probes: 0,
     stops: 0,
@@ -48,8 +54,14 @@ function scripted(opts: { hold?: boolean } = {}): Scripted {
     fail: null,
     release: () => release(),
     start: async (_config, options: TunnelOptions) => {
+      s.starts++;
+      s.maxConcurrent = Math.max(s.maxConcurrent, ++running);
       s.events = options.onEvent ?? null;
-      if (opts.hold) await new Promise<void>((r) => (release = r));
+      try {
+        if (opts.hold) await new Promise<void>((r) => (release = r));
+      } finally {
+        running--;
+      }
       if (s.fail) throw s.fail;
       const tunnel: RunningTunnel = {
         ifname: 'tun9',
@@ -189,6 +201,27 @@ test('a lost session reconnects (probing again) and comes back; switching profil
   assert.equal((c.state as { profileId: string }).profileId, 'p2');
   await c.connect('p2', CONFIG);
   assert.equal(s.stops, 1, 'connecting to the live profile again changes nothing');
+  await c.close();
+  assert.equal(s.stops, 2);
+});
+
+test('switching profiles while a start is under way: starts never overlap, the stale one is stopped', async () => {
+  const s = scripted({ hold: true });
+  const { c } = controller(s);
+  const first = c.connect('p1', CONFIG);
+  await until('the first start', () => s.starts === 1);
+  const second = c.connect('p2', CONFIG);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(s.starts, 1, 'the second start waits for the first');
+  s.release();
+  await first;
+  await until('the second start', () => s.starts === 2);
+  assert.equal(s.stops, 1, 'the first tunnel, no longer wanted, was stopped');
+  s.release();
+  await second;
+  assert.equal(s.maxConcurrent, 1);
+  assert.equal((c.state as { profileId: string }).profileId, 'p2');
+  assert.equal(s.probes, 1, 'only the wanted tunnel was probed');
   await c.close();
   assert.equal(s.stops, 2);
 });
