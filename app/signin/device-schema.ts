@@ -6,8 +6,8 @@
  * parser then checks the values themselves (addresses, ports, keys).
  */
 import { z } from 'zod';
+import { decodeBase64Key } from '../config/base64-key.js';
 
-const KEY = /^[A-Za-z0-9+/]{43}=$/;
 /** One list entry or scalar: printable ASCII without spaces, "#", "," or "=". */
 const TOKEN = /^[\x21-\x7e]+$/;
 const token = z
@@ -16,7 +16,11 @@ const token = z
   .max(255)
   .regex(TOKEN)
   .refine((s) => !/[#,=]/.test(s), 'must not contain "#", "," or "="');
-const key = z.string().regex(KEY, 'must be a base64 WireGuard key');
+/** A WireGuard key as wg(8) prints it, checked exactly as config files are (app/config). */
+export const wireGuardKey = z
+  .string()
+  .refine((s) => decodeBase64Key(s) !== null, 'must be a base64 WireGuard key');
+const key = wireGuardKey;
 
 export const DevicePeerSchema = z.object({
   publicKey: key,

@@ -5,9 +5,7 @@
  * on disk is input like any other.
  */
 import { z } from 'zod';
-import { DeviceTunnelSchema } from './device-schema.js';
-
-const KEY = /^[A-Za-z0-9+/]{43}=$/;
+import { DeviceTunnelSchema, wireGuardKey } from './device-schema.js';
 
 export const StoredSessionSchema = z.object({
   portalUrl: z.string().min(1),
@@ -30,10 +28,10 @@ export const StoredSessionSchema = z.object({
   device: z.object({
     id: z.string().min(1),
     name: z.string(),
-    publicKey: z.string().regex(KEY),
+    publicKey: wireGuardKey,
   }),
   /** Base64 X25519 private key; generated here, never sent anywhere. */
-  privateKey: z.string().regex(KEY),
+  privateKey: wireGuardKey,
   tunnel: DeviceTunnelSchema,
 });
 

@@ -46,10 +46,7 @@ describe('desktop UI against wireguard-go', () => {
   };
   const nav = (name: string) => page.getByRole('tab', { name, exact: true }).click();
   const status = () => page.getByRole('status').first();
-  const linksIn = async () =>
-    (JSON.parse((await topo.clientNs.ip(['-j', 'link'])).stdout) as { ifname: string }[])
-      .map((l) => l.ifname)
-      .sort();
+  const linksIn = async () => (await topo.clientNs.links()).sort();
 
   before(async () => {
     requireRoot();

@@ -39,10 +39,7 @@ describe('a helper that outlives the GUI', () => {
     await waitFor(() => existsSync(socket), { what: 'the helper socket' });
     return proc;
   };
-  const links = async () =>
-    (JSON.parse((await topo.clientNs.ip(['-j', 'link'])).stdout) as { ifname: string }[]).map(
-      (l) => l.ifname,
-    );
+  const links = async () => topo.clientNs.links();
   const statusText = (page: Page) => page.getByRole('status').first().innerText();
 
   before(async () => {

@@ -34,10 +34,7 @@ describe('company sign-in in the desktop UI', () => {
   const account = () => page.getByRole('region', { name: 'Company account' });
   const statusText = () => page.getByRole('status').first().innerText();
   const curl = () => topo.clientNs.run('curl', ['-sS', '--max-time', '3', portal.resourceUrl]);
-  const links = async () =>
-    (JSON.parse((await topo.clientNs.ip(['-j', 'link'])).stdout) as { ifname: string }[]).map(
-      (l) => l.ifname,
-    );
+  const links = async () => topo.clientNs.links();
 
   /** Starts a sign-in in the app and returns the provider's page, opened from the app's link. */
   const startSignIn = async (portalUrl: string): Promise<Page & { authUrl: URL }> => {

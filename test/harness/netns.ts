@@ -77,6 +77,12 @@ export class Namespace {
     return runOk('ip', ['-n', this.name, ...args]);
   }
 
+  /** Names of the network interfaces in the namespace. */
+  async links(): Promise<string[]> {
+    const out = (await this.ip(['-j', 'link'])).stdout;
+    return (JSON.parse(out) as { ifname: string }[]).map((l) => l.ifname);
+  }
+
   /**
    * Starts a long-running process inside the namespace. It is stopped when the namespace is
    * deleted (or at cleanupAll / process exit). `ip netns exec` execs the command in place,
