@@ -1,26 +1,16 @@
 // Debian's chromium driven by playwright-core, optionally inside a test namespace (so it
 // reaches a web harness listening on that namespace's loopback). Playwright talks to the
 // browser over a pipe, which crosses namespaces untouched.
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import type { Namespace } from './netns.js';
-import { runOk } from './system.js';
+import { requireCommands } from './system-packages.js';
 import { makeTempDir } from './tempfiles.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-
-/** Installs Debian's chromium when it is missing (root only, as the rest of the harness). */
-export async function ensureChromium(): Promise<string> {
-  if (existsSync(CHROMIUM)) return CHROMIUM;
-  const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  await runOk('apt-get', ['update'], { env, timeoutMs: 300_000 });
-  await runOk('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-    env,
-    timeoutMs: 600_000,
-  });
-  if (!existsSync(CHROMIUM)) throw new Error('chromium did not install');
-  return CHROMIUM;
+/** Debian's chromium (installed by test/setup/install.mjs); throws naming the package if absent. */
+export function ensureChromium(): string {
+  return requireCommands('chromium').chromium;
 }
 
 /** Flags for a quiet, reproducible headless browser (playwright gives it a fresh profile). */
@@ -38,7 +28,7 @@ function flags(): string[] {
 }
 
 export async function launchChromium(ns?: Namespace): Promise<Browser> {
-  const binary = await ensureChromium();
+  const binary = ensureChromium();
   const tmp = makeTempDir('ss-chromium-');
   let executablePath = binary;
   if (ns) {

@@ -14,3 +14,4 @@ export * from './wireguard-go.js';
 export * from './browser.js';
 export * from './web-app.js';
 export * from './portal.js';
+export * from './system-packages.js';

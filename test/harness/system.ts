@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
 import path from 'node:path';
+import { requireCommands } from './system-packages.js';
 
 export interface RunOptions {
   /** Kill the command (SIGKILL) after this long. Default 30 s. */
@@ -181,102 +182,28 @@ export function requireRoot(): void {
   }
 }
 
-// ss comes with ip (iproute2) and wg-quick with wg (wireguard-tools).
-export const REQUIRED_TOOLS = [
+// The commands every network test drives; ss comes with ip, wg-quick with wg.
+const NETWORK_TEST_COMMANDS = [
   'ip',
-  'ss',
   'wg',
-  'wg-quick',
   'wireguard-go',
   'iperf3',
   'ping',
   'strace',
   'ethtool',
+  'nft',
   'curl',
   'openssl',
 ] as const;
-export const OPTIONAL_TOOLS = ['nft'] as const;
-export type ToolName = (typeof REQUIRED_TOOLS)[number] | (typeof OPTIONAL_TOOLS)[number];
-
-/** Debian packages providing the required tools; no recommends, or wireguard-tools pulls a kernel. */
-export const TOOL_PACKAGES = [
-  'iproute2',
-  'wireguard-go',
-  'wireguard-tools',
-  'iperf3',
-  'iputils-ping',
-  'strace',
-  'ethtool',
-  'curl',
-  'openssl',
-] as const;
-
-export interface ToolReport {
-  /** Absolute path of each tool, or null when absent (only possible for optional tools). */
-  paths: Record<ToolName, string | null>;
-  /** True when this call had to install packages. */
-  installed: boolean;
-}
-
-function locateTools(): Record<ToolName, string | null> {
-  const paths = {} as Record<ToolName, string | null>;
-  for (const t of [...REQUIRED_TOOLS, ...OPTIONAL_TOOLS]) paths[t] = findExecutable(t);
-  return paths;
-}
-
-function missingRequired(paths: Record<ToolName, string | null>): string[] {
-  return REQUIRED_TOOLS.filter((t) => paths[t] === null);
-}
-
-// apt-get update is slow and needs doing once per process at most.
-let aptUpdated: Promise<void> | null = null;
-
-async function aptInstall(packages: readonly string[]): Promise<void> {
-  const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  aptUpdated ??= runOk('apt-get', ['update'], { env, timeoutMs: 300_000 }).then(
-    () => undefined,
-    (e: unknown) => {
-      aptUpdated = null;
-      throw e;
-    },
-  );
-  await aptUpdated;
-  await runOk('apt-get', ['install', '-y', '--no-install-recommends', ...packages], {
-    env,
-    timeoutMs: 600_000,
-  });
-}
 
 /**
- * Makes sure ip, ss, wg, wg-quick, wireguard-go, iperf3 and ping exist (installing them with apt-get when
- * root) and that the kernel offers /dev/net/tun. nft is optional and only reported.
+ * Checks that the commands the network tests drive are installed (by
+ * test/setup/install.mjs, from test/setup/debian-packages) and that the kernel offers
+ * /dev/net/tun. Throws a sentence naming what is missing; installs nothing itself.
  */
-export async function ensureTools(): Promise<ToolReport> {
-  let paths = locateTools();
-  let installed = false;
-  let missing = missingRequired(paths);
-  if (missing.length > 0) {
-    if (!isRoot()) {
-      throw new Error(
-        `missing tools: ${missing.join(', ')}; install them as root with: ` +
-          `apt-get install -y --no-install-recommends ${TOOL_PACKAGES.join(' ')}`,
-      );
-    }
-    try {
-      await aptInstall(TOOL_PACKAGES);
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      throw new Error(`missing tools: ${missing.join(', ')}; installing them failed: ${why}`);
-    }
-    installed = true;
-    paths = locateTools();
-    missing = missingRequired(paths);
-    if (missing.length > 0) {
-      throw new Error(`still missing after apt-get install: ${missing.join(', ')}`);
-    }
-  }
+export async function ensureTools(): Promise<void> {
+  requireCommands(...NETWORK_TEST_COMMANDS);
   if (!existsSync('/dev/net/tun')) {
     throw new Error('/dev/net/tun does not exist (load the tun module: modprobe tun)');
   }
-  return { paths, installed };
 }

@@ -2,8 +2,6 @@
 // local user is refused by the kernel, the GUI refuses a socket not owned by root, and
 // garbage on the wire gets errors instead of crashes.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,8 +16,8 @@ import { connectHelper, HelperUnavailable } from '../../app/main/helper-transpor
 import { linkToHelper } from '../../app/main/helper-link.js';
 import { backoffDelays } from '../../app/main/backoff.js';
 import { requireRoot } from '../harness/index.js';
+import { runAsUser } from '../harness/as-user.js';
 
-const execFileAsync = promisify(execFile);
 const CLIENT = fileURLToPath(new URL('./fixtures/helper-client.js', import.meta.url));
 const SERVED = 65534; // nobody: the desktop user in this test
 const STRANGER = 65533;
@@ -33,13 +31,10 @@ async function runAs(
   uid: number,
   socketPath: string,
 ): Promise<{ ok: boolean; state?: unknown; message?: string }> {
-  const { stdout } = await execFileAsync(process.execPath, [CLIENT, socketPath, '0'], {
-    uid,
-    gid: uid,
-    encoding: 'utf8',
-    timeout: 15_000,
-  });
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { ok: boolean };
+  const { stdout, stderr } = await runAsUser(uid, uid, CLIENT, [socketPath, '0']);
+  const last = stdout.trim().split('\n').pop();
+  assert.ok(last, `the client printed nothing; stderr: ${stderr.slice(0, 500)}`);
+  return JSON.parse(last) as { ok: boolean };
 }
 
 describe('the helper control socket', () => {

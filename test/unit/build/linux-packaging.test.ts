@@ -54,7 +54,7 @@ function checkShell(file: string, text: string): void {
 }
 
 test('deb scripts render with electron-builder’s macros and pass sh -n and shellcheck', () => {
-  requireTool('shellcheck', 'shellcheck');
+  requireTool('shellcheck');
   for (const file of ['after-install.sh', 'after-remove.sh']) {
     const text = renderDebScript(read(file));
     assert.ok(text.startsWith('#!/bin/sh\n'), `${file}: POSIX sh`);
@@ -105,7 +105,7 @@ test('the unit, the polkit action and the launcher agree on paths', () => {
 });
 
 test('systemd-analyze verify accepts the unit without a warning', () => {
-  requireTool('systemd-analyze', 'systemd');
+  requireTool('systemd-analyze');
   withTemp((dir) => {
     // verify checks that ExecStart exists: point it at a copy of the launcher.
     const launcher = path.join(dir, 'slipstream-helper');

@@ -11,7 +11,7 @@ import { requireTool, root } from './tools.js';
 const include = path.join(root, 'app', 'packaging', 'windows', 'installer.nsh');
 
 test('makensis compiles an installer using installer.nsh’s macros (warnings are errors)', () => {
-  requireTool('makensis', 'nsis');
+  requireTool('makensis');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'slipstream-nsis-'));
   try {
     // makensis warns about "setup.exe" (Windows applies compatibility shims to it).

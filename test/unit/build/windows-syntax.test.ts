@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
+import { requireCommands } from '../../harness/system-packages.js';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -20,12 +21,7 @@ function nodeIncludeDir(): string {
 }
 
 test('the addon’s Windows build compiles under mingw-w64 with -Wall -Wextra -Werror', () => {
-  const which = spawnSync('sh', ['-c', `command -v ${CXX}`], { encoding: 'utf8' });
-  assert.equal(
-    which.status,
-    0,
-    `${CXX} is missing: apt-get install --no-install-recommends g++-mingw-w64-x86-64-posix`,
-  );
+  requireCommands(CXX);
   const addonApi = (createRequire(import.meta.url)('node-addon-api') as { include_dir: string })
     .include_dir;
   const files = [

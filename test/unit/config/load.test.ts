@@ -1,12 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../../app/config/errors.js';
 import { loadWgQuickFile, MAX_CONFIG_BYTES } from '../../../app/config/load.js';
+import { runAsUser } from '../../harness/as-user.js';
+
+const LOADER = fileURLToPath(new URL('./fixtures/load-as-user.js', import.meta.url));
 
 let dir = '';
 const privateKey = Buffer.from(randomBytes(32)).toString('base64');
@@ -126,18 +129,10 @@ test('an unreadable file is a ConfigError', async () => {
     await expectLoadError(path, /^cannot read: permission denied$/);
     return;
   }
-  // Root reads everything, so the check runs in a child process as "nobody".
+  // Root reads everything, so the check runs in a child process as "nobody", from a
+  // world-readable bundle (the checkout itself may be private).
   await chmod(dir, 0o711);
-  const loader = new URL('../../../app/config/load.js', import.meta.url).href;
-  const script = `import(${JSON.stringify(loader)}).then(({ loadWgQuickFile }) =>
-    loadWgQuickFile(${JSON.stringify(path)}).then(
-      () => console.log('loaded'),
-      (err) => console.log(err.constructor.name + ': ' + err.message)))`;
-  const child = spawnSync(process.execPath, ['-e', script], {
-    uid: 65534,
-    gid: 65534,
-    encoding: 'utf8',
-  });
+  const child = await runAsUser(65534, 65534, LOADER, [path]);
   assert.equal(child.stderr, '');
   assert.equal(child.stdout.trim(), `ConfigError: ${path}: cannot read: permission denied`);
 });

@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { requireCommands } from '../../harness/system-packages.js';
 import {
   autostartDesktopEntry,
   autostartDir,
@@ -36,12 +37,7 @@ test('Exec arguments are quoted and escaped per the Desktop Entry spec', () => {
 });
 
 test('desktop-file-validate accepts the entry', async () => {
-  const which = spawnSync('sh', ['-c', 'command -v desktop-file-validate']);
-  assert.equal(
-    which.status,
-    0,
-    'desktop-file-validate is missing: apt-get install --no-install-recommends desktop-file-utils',
-  );
+  requireCommands('desktop-file-validate');
   {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'autostart-'));
     try {

@@ -1,7 +1,7 @@
 // Keys as configuration carries them: the base64 form `wg` uses (strict and canonical),
 // public-from-private checked against `wg pubkey` from wireguard-tools, and generation.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { before, test } from 'node:test';
 import {
   decodeKey,
@@ -9,13 +9,12 @@ import {
   generatePrivateKey,
   publicKeyFromPrivate,
 } from '../../../app/tunnel/wireguard/keys.js';
+import { requireCommands } from '../../harness/system-packages.js';
 import { seededRandom } from './harness.js';
 
-/** `wg` from wireguard-tools; installed on the spot if missing (the test machine runs as root). */
+/** `wg` from wireguard-tools, installed by test/setup/install.mjs. */
 function ensureWg(): void {
-  if (!spawnSync('wg', ['--version']).error) return;
-  execFileSync('apt-get', ['install', '-y', '-q', 'wireguard-tools'], { stdio: 'ignore' });
-  assert.equal(spawnSync('wg', ['--version']).error, undefined, 'wg is available');
+  requireCommands('wg');
 }
 
 const wg = (args: string[], input?: string) =>
