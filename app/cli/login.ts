@@ -13,27 +13,19 @@ import { createCliLogger } from './logging.js';
 import { cliOpenBrowser } from './open-browser.js';
 import { cliStore } from './session-file.js';
 
-export async function runLogin(cmd: LoginCommand): Promise<number> {
+export async function runLogin(cmd: LoginCommand, stop: AbortSignal): Promise<number> {
   const log = createCliLogger(cmd);
   const store = cliStore(cmd.stateDir);
   // A damaged file is simply replaced by the new session.
   const previous: StoredSession | null = await store.load().catch(() => null);
 
-  const controller = new AbortController();
-  const cancel = () => controller.abort();
-  process.once('SIGINT', cancel);
-  process.once('SIGTERM', cancel);
-  let session: StoredSession;
-  try {
-    session = await signIn(cmd.portal, {
-      log,
-      openBrowser: cliOpenBrowser(process.stdout, cmd.openBrowser),
-      signal: controller.signal,
-    });
-  } finally {
-    process.off('SIGINT', cancel);
-    process.off('SIGTERM', cancel);
-  }
+  // A signal cancels the sign-in (signIn undoes a device it registered); once it has
+  // succeeded, the session is saved whatever happens, or the device would be orphaned.
+  const session = await signIn(cmd.portal, {
+    log,
+    openBrowser: cliOpenBrowser(process.stdout, cmd.openBrowser),
+    signal: stop,
+  });
   await store.save(session);
 
   if (previous) {

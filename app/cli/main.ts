@@ -1,47 +1,16 @@
 #!/usr/bin/env node
 /**
- * `slipstream` entry point. Every failure a user can cause ends here as one
- * short line on stderr and a non-zero exit status, never a stack trace
- * (set SLIPSTREAM_DEBUG=1 to see one).
+ * `slipstream` entry point. Signals are caught here, first, before the rest
+ * of the CLI is loaded (static imports would be evaluated before any line of
+ * this file runs), so a Ctrl-C at any moment is an orderly stop, never a
+ * process killed half-way through configuring a tunnel. See shutdown.ts.
  */
-import { readFileSync } from 'node:fs';
-import { HELP, parseArgs, UsageError } from './args.js';
-import { runLogin } from './login.js';
-import { runLogout } from './logout.js';
-import { runUp } from './up.js';
+import { catchSignals } from './shutdown.js';
 
-function version(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-  ) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
-
-export async function main(argv: readonly string[]): Promise<number> {
-  try {
-    const cmd = parseArgs(argv);
-    switch (cmd.command) {
-      case 'help':
-        process.stdout.write(HELP + '\n');
-        return 0;
-      case 'version':
-        process.stdout.write(`slipstream ${version()}\n`);
-        return 0;
-      case 'up':
-        return await runUp(cmd);
-      case 'login':
-        return await runLogin(cmd);
-      case 'logout':
-        return await runLogout(cmd);
-    }
-  } catch (err) {
-    if (process.env.SLIPSTREAM_DEBUG) console.error(err);
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`slipstream: ${message}\n`);
-    return err instanceof UsageError ? 2 : 1;
-  }
-}
-
+const shutdown = catchSignals();
+// From here on a signal is an orderly stop; SLIPSTREAM_DEBUG says so (the tests time from it).
+if (process.env.SLIPSTREAM_DEBUG) process.stderr.write('slipstream: signals caught\n');
+const { main } = await import('./cli.js');
 // Exit explicitly: stderr is synchronous for files and pipes on POSIX, and a
 // finished tunnel must not linger because some library left a handle open.
-process.exit(await main(process.argv.slice(2)));
+process.exit(await main(process.argv.slice(2), shutdown));

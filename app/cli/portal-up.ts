@@ -12,9 +12,14 @@ import { PortalSession } from '../signin/portal-session.js';
 import type { UpCommand } from './args.js';
 import { createCliLogger } from './logging.js';
 import { runTunnel } from './run-tunnel.js';
+import { throwIfInterrupted, type Shutdown } from './shutdown.js';
 import { CliError, cliStore, loadSessionFor } from './session-file.js';
 
-export async function runPortalUp(cmd: UpCommand, portalText: string): Promise<number> {
+export async function runPortalUp(
+  cmd: UpCommand,
+  portalText: string,
+  shutdown: Shutdown,
+): Promise<number> {
   const portalUrl = normalisePortalUrl(portalText);
   const store = cliStore(cmd.stateDir);
   const stored = await loadSessionFor(store, portalUrl, cmd.stateDir);
@@ -22,6 +27,8 @@ export async function runPortalUp(cmd: UpCommand, portalText: string): Promise<n
   const session = new PortalSession(stored, { log: log, store });
 
   for (const step of [() => session.refreshIfNeeded(), () => session.checkDevice()]) {
+    // Not abandoned half-way on a signal: a token refresh must be saved once the provider
+    // has rotated it. Each step is bounded by the HTTP timeouts.
     try {
       await step();
     } catch (err) {
@@ -31,6 +38,7 @@ export async function runPortalUp(cmd: UpCommand, portalText: string): Promise<n
         error: (err as Error).message,
       });
     }
+    throwIfInterrupted(shutdown.signal);
   }
 
   const config = session.config();
@@ -41,7 +49,7 @@ export async function runPortalUp(cmd: UpCommand, portalText: string): Promise<n
     device: stored.device.id,
   });
   try {
-    return await runTunnel(config, cmd, log, (control) => {
+    return await runTunnel(config, cmd, log, shutdown, (control) => {
       session.on('ended', (reason, message) => {
         process.stderr.write(`slipstream: ${message}\n`);
         control.stop(`session ${reason}`, 1);

@@ -1,14 +1,18 @@
 /**
  * Runs a tunnel in the foreground until SIGINT/SIGTERM, shared by
- * `up --config` and `up --portal`. The first signal tears down everything the
- * tunnel configured and exits 0. A second signal exits at once; the state file
- * left behind lets the next start remove whatever this run could not.
+ * `up --config` and `up --portal`. The first signal (caught from the first
+ * line of the process, see shutdown.ts) aborts `stop`: during start-up the
+ * steps done so far are undone in reverse; once up, everything the tunnel
+ * configured is torn down; either way the exit status is 0. A second signal
+ * exits at once; the journal left behind lets the next start remove whatever
+ * this run could not.
  */
 import type { WgQuickConfig } from '../config/types.js';
 import type { RootLogger } from '../log/logger.js';
 import { encodeKey } from '../tunnel/wireguard/keys.js';
 import { startTunnel } from '../tunnel/session.js';
 import type { UpCommand } from './args.js';
+import { Interrupted, signalExitCode, type Shutdown } from './shutdown.js';
 
 export type TunnelOptions = Pick<
   UpCommand,
@@ -29,6 +33,7 @@ export async function runTunnel(
   config: WgQuickConfig,
   cmd: TunnelOptions,
   log: RootLogger,
+  shutdown: Shutdown,
   onUp?: (control: TunnelControl) => void,
 ): Promise<number> {
   // Registered secrets are scrubbed from every message and field, whatever the key.
@@ -49,8 +54,16 @@ export async function runTunnel(
         },
       },
       log.child('tunnel'),
+      shutdown.signal,
     );
   } catch (err) {
+    if (err instanceof Interrupted) {
+      log.info('start-up interrupted; everything it had configured was undone', {
+        signal: err.by,
+      });
+      await log.flush();
+      return 0;
+    }
     log.error('could not bring the tunnel up', { error: err });
     await log.flush();
     throw err;
@@ -62,14 +75,8 @@ export async function runTunnel(
     const finish = (code: number) => {
       void log.flush().then(() => resolve(crashed ? 1 : code));
     };
-    const stop = (reason: string, exitCode = 0) => {
-      if (stopping) {
-        log.warn('second signal: exiting without cleanup; the next start removes leftovers', {
-          signal: reason,
-        });
-        void log.flush().finally(() => process.exit(130));
-        return;
-      }
+    const takeDown = (reason: string, exitCode = 0) => {
+      if (stopping) return;
       stopping = true;
       log.info('shutting down', { reason });
       tunnel.stop().then(
@@ -80,18 +87,21 @@ export async function runTunnel(
         },
       );
     };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGHUP', () => stop('SIGHUP'));
+    shutdown.onSecondSignal = (signal) => {
+      log.warn('second signal: exiting without cleanup; the next start removes leftovers', {
+        signal,
+      });
+      void log.flush().finally(() => process.exit(signalExitCode(signal)));
+    };
+    const stop = shutdown.signal;
+    const onStop = () => takeDown(typeof stop.reason === 'string' ? stop.reason : 'stop requested');
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
     process.on('uncaughtException', (err) => {
       crashed = true;
       log.error('internal error; taking the tunnel down', { error: err });
-      stop('internal error');
+      takeDown('internal error');
     });
-    onUp?.({
-      stop: (reason, exitCode) => {
-        if (!stopping) stop(reason, exitCode);
-      },
-    });
+    onUp?.({ stop: (reason, exitCode) => takeDown(reason, exitCode) });
   });
 }

@@ -15,6 +15,7 @@ import { WireGuardDevice } from './wireguard/device.js';
 import { encodeKey } from './wireguard/keys.js';
 import type { DeviceStats, Endpoint, WgEvent } from './wireguard/types.js';
 import { TunnelEngine, type EngineOptions } from './engine.js';
+import { throwIfInterrupted, unlessAborted } from '../util/interrupt.js';
 
 export interface TunnelOptions {
   /** Interface name; null lets the kernel choose. */
@@ -82,19 +83,32 @@ function explainOpenError(what: string, err: unknown): Error {
   return new Error(`${what}: ${e.message ?? String(err)}`);
 }
 
+/**
+ * `stop`, when given, interrupts the start-up: it is checked between steps
+ * (and a slow name lookup is abandoned), and an abort rolls back what was
+ * done and rejects with Interrupted. Steps themselves are never cut short,
+ * so each is either done (and undone) or not done.
+ */
 export async function startTunnel(
   config: WgQuickConfig,
   options: TunnelOptions,
   log: Logger,
+  stop?: AbortSignal,
 ): Promise<RunningTunnel> {
   const addon = options.addon ?? loadAddon();
   const sys = platform();
   const wgLog = log.child('wg');
+  const step = (name: string) => {
+    throwIfInterrupted(stop);
+    log.trace('start-up step', { step: name });
+  };
 
+  step('recover');
   const cleaned = await sys.recoverStale(addon, options.ifname ?? undefined);
   for (const item of cleaned) log.info('cleaned up after an earlier run', { ...item });
 
-  const endpoints = await resolveEndpoints(config);
+  step('resolve');
+  const endpoints = await unlessAborted(resolveEndpoints(config), stop);
 
   // Each acquired resource is pushed here so a failure can release them in reverse.
   const undo: (() => Promise<void> | void)[] = [];
@@ -113,6 +127,7 @@ export async function startTunnel(
   let configured: ConfiguredTunnel;
   let engine: TunnelEngine;
   try {
+    step('tun');
     try {
       tun = addon.openTun(options.ifname ?? '');
     } catch (err) {
@@ -120,8 +135,10 @@ export async function startTunnel(
     }
     undo.push(() => tun.close());
     const mtu = config.interface.mtu ?? DEFAULT_MTU;
+    step('system');
     configured = await sys.configureTunnel(addon, tun, config, { mtu, log: log.child('system') });
     undo.push(() => configured.teardown().then(() => undefined));
+    step('udp');
     try {
       udp = addon.openUdp({
         port: config.interface.listenPort ?? 0,
@@ -132,6 +149,7 @@ export async function startTunnel(
     }
     undo.push(() => udp.close());
 
+    step('engine');
     engine = new TunnelEngine(
       (transportCrypto) =>
         new WireGuardDevice({
@@ -162,6 +180,7 @@ export async function startTunnel(
       });
     });
     engine.start();
+    step('up');
 
     log.info('tunnel up', {
       interface: tun.name,

@@ -72,6 +72,7 @@ export async function networkSnapshot(ns: Namespace): Promise<Record<string, unk
     rule6: await j(['-6', 'rule']),
     srcValidMark: await ns.readSysctl('net.ipv4.conf.all.src_valid_mark'),
     resolvConf: await ns.readResolvConf(),
+    firewall: (await ns.exec('nft', ['list', 'ruleset'])).stdout,
   };
 }
 
