@@ -39,9 +39,13 @@ if (files.length === 0) {
   console.error('no compiled tests found under dist/test (run `npx tsc -b` first)');
   process.exit(1);
 }
+// Tests choose when code runs "under sudo" (SUDO_UID makes the CLI do session-file work as
+// that user); `sudo npm test` must not make that choice for all of them.
+const env = { ...process.env };
+for (const name of ['SUDO_UID', 'SUDO_GID', 'SUDO_USER', 'SUDO_COMMAND']) delete env[name];
 const result = spawnSync(
   process.execPath,
   ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', cwd: root },
+  { stdio: 'inherit', cwd: root, env },
 );
 process.exit(result.status ?? 1);

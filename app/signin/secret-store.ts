@@ -11,13 +11,15 @@
  * useless without session.key; a tampered file is refused, not trusted). It does
  * NOT protect against root, or against anything running as the same user, which
  * can read both files; nor against a backup that contains the whole directory.
+ *
+ * Under sudo the files are read and written by a child running as the
+ * invoking user, never by root (session-files.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { SessionStoreError } from './errors.js';
+import { sessionFilesFor, type SessionFiles } from './session-files.js';
 import { StoredSessionSchema, type StoredSession } from './stored-session.js';
 
 export interface SecretStore {
@@ -48,38 +50,35 @@ export const KEY_FILE = 'session.key';
 const FORMAT = Buffer.from('slipstream-session-v1\n', 'utf8');
 const NONCE_BYTES = 24;
 const KEY_BYTES = 32;
-const POSIX = process.platform !== 'win32';
-
-function code(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException).code;
-}
 
 export class EncryptedFileStore implements SecretStore {
   readonly dir: string;
   readonly sessionPath: string;
   readonly keyPath: string;
+  private readonly files: SessionFiles;
 
-  constructor(dir: string) {
+  constructor(dir: string, files: SessionFiles = sessionFilesFor(dir)) {
     this.dir = path.resolve(dir);
     this.sessionPath = path.join(this.dir, SESSION_FILE);
     this.keyPath = path.join(this.dir, KEY_FILE);
+    this.files = files;
   }
 
   async load(): Promise<StoredSession | null> {
-    let blob: Buffer;
+    let blob: Buffer | null;
     try {
-      blob = await readFile(this.sessionPath);
-    } catch (err) {
-      if (code(err) === 'ENOENT') return null;
+      blob = await this.files.read(SESSION_FILE);
+    } catch {
       throw new SessionStoreError(`Cannot read the saved sign-in at ${this.sessionPath}.`);
     }
-    let key: Buffer;
+    if (blob === null) return null;
+    let key: Buffer | null;
     try {
-      key = await readFile(this.keyPath);
+      key = await this.files.read(KEY_FILE);
     } catch {
       throw this.damaged();
     }
-    if (key.length !== KEY_BYTES || blob.length < FORMAT.length + NONCE_BYTES + 16) {
+    if (!key || key.length !== KEY_BYTES || blob.length < FORMAT.length + NONCE_BYTES + 16) {
       throw this.damaged();
     }
     if (!blob.subarray(0, FORMAT.length).equals(FORMAT)) throw this.damaged();
@@ -102,26 +101,30 @@ export class EncryptedFileStore implements SecretStore {
   }
 
   async save(session: StoredSession): Promise<void> {
-    await this.ensureDir();
-    const key = await this.key();
-    const nonce = randomBytes(NONCE_BYTES);
-    const plain = Buffer.from(JSON.stringify(session), 'utf8');
-    const sealed = xchacha20poly1305(key, nonce, FORMAT).encrypt(plain);
-    plain.fill(0);
-    // A crash leaves the old or the new file, never half of one.
-    await writeFileAtomic(this.sessionPath, Buffer.concat([FORMAT, nonce, sealed]), {
-      beforeRename: (temp) => this.matchDirOwner(temp),
-    });
+    try {
+      const key = await this.key();
+      const nonce = randomBytes(NONCE_BYTES);
+      const plain = Buffer.from(JSON.stringify(session), 'utf8');
+      const sealed = xchacha20poly1305(key, nonce, FORMAT).encrypt(plain);
+      plain.fill(0);
+      // A crash leaves the old or the new file, never half of one.
+      await this.files.write(SESSION_FILE, Buffer.concat([FORMAT, nonce, sealed]));
+    } catch (err) {
+      if (err instanceof SessionStoreError) throw err;
+      throw new SessionStoreError(
+        `Cannot save the sign-in in ${this.dir} (${(err as Error).message}).`,
+      );
+    }
   }
 
   async clear(): Promise<void> {
-    for (const file of [this.sessionPath, this.keyPath]) {
+    for (const name of [SESSION_FILE, KEY_FILE]) {
       try {
-        await unlink(file);
-      } catch (err) {
-        if (code(err) !== 'ENOENT') {
-          throw new SessionStoreError(`Cannot remove ${file}; delete it by hand.`);
-        }
+        await this.files.remove(name);
+      } catch {
+        throw new SessionStoreError(
+          `Cannot remove ${path.join(this.dir, name)}; delete it by hand.`,
+        );
       }
     }
   }
@@ -132,55 +135,16 @@ export class EncryptedFileStore implements SecretStore {
     );
   }
 
-  private async ensureDir(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    // mkdir's mode does not apply to a directory that already existed.
-    if (POSIX) {
-      const info = await stat(this.dir);
-      if ((info.mode & 0o077) !== 0) await chmod(this.dir, 0o700);
-    }
-  }
-
-  /** The key file's 32 bytes, created on first use (O_EXCL, so two first runs agree). */
+  /** The key file's 32 bytes, created on first use (exclusively, so two first runs agree). */
   private async key(): Promise<Buffer> {
-    try {
-      const key = await readFile(this.keyPath);
-      if (key.length === KEY_BYTES) return key;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = await this.files.read(KEY_FILE);
+      if (existing && existing.length === KEY_BYTES) return existing;
       // A damaged key cannot decrypt anything; it is replaced along with the session.
-      await unlink(this.keyPath);
-    } catch (err) {
-      if (code(err) !== 'ENOENT') throw err;
+      if (existing) await this.files.remove(KEY_FILE);
+      const key = randomBytes(KEY_BYTES);
+      if (await this.files.create(KEY_FILE, key)) return key;
     }
-    const key = randomBytes(KEY_BYTES);
-    try {
-      const handle = await open(this.keyPath, 'wx', 0o600);
-      try {
-        await handle.writeFile(key);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await this.matchDirOwner(this.keyPath);
-      return key;
-    } catch (err) {
-      if (code(err) === 'EEXIST') return this.key();
-      throw err;
-    }
-  }
-
-  /**
-   * `sudo slipstream up` refreshes tokens into the invoking user's directory;
-   * the files must stay that user's, or their next `slipstream logout` fails.
-   */
-  private async matchDirOwner(file: string): Promise<void> {
-    if (!POSIX || process.getuid?.() !== 0) return;
-    const dir = await stat(this.dir);
-    if (dir.uid === 0) return;
-    const handle = await open(file, 'r');
-    try {
-      await handle.chown(dir.uid, dir.gid);
-    } finally {
-      await handle.close();
-    }
+    throw new SessionStoreError(`Cannot create the key for the saved sign-in in ${this.dir}.`);
   }
 }
