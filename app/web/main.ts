@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMainCore } from '../main/core.js';
-import { startIpcSocket } from './ipc-socket.js';
+import { newAccessToken, startIpcSocket } from './ipc-socket.js';
 import { serveStatic } from './static-files.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -51,15 +51,21 @@ async function main(): Promise<void> {
         : {}),
     },
   });
+  const token = newAccessToken();
   const web = await startIpcSocket({
     port,
+    token,
     dispatch: core.dispatch,
     serveStatic: serveStatic(path.join(root, 'dist', 'renderer')),
   });
   core.onEvent((event, payload) => web.broadcast(event, payload));
-  // One line on stdout that scripts (and the tests) wait for.
+  // The address carries the access token: only whoever started the harness sees it (it is
+  // printed here, never logged). One JSON line that scripts (and the tests) wait for, then
+  // one for people.
+  const url = `${web.origin}/?token=${token}`;
   process.stdout.write(
-    `${JSON.stringify({ message: 'web harness ready', url: `${web.origin}/` })}\n`,
+    `${JSON.stringify({ message: 'web harness ready', url })}\n` +
+      `Slipstream is at ${url} (open it in a browser on this machine; the address is the key).\n`,
   );
 
   let stopping = false;

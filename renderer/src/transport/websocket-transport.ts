@@ -25,9 +25,11 @@ interface Pending {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
-export function ipcSocketUrl(location: Location): string {
+/** The IPC endpoint, with the access token the harness put in the page's address. */
+export function ipcSocketUrl(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/ipc`;
+  const token = new URLSearchParams(location.search).get('token') ?? '';
+  return `${scheme}://${location.host}/ipc?token=${encodeURIComponent(token)}`;
 }
 
 export class WebSocketTransport implements Transport {
