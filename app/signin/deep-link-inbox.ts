@@ -3,25 +3,32 @@
  * provider sends the browser to `slipstream://signin/callback?...`, the OS
  * hands that URL to the running app (Electron's second-instance / open-url),
  * and the app drops it here, where the waiting sign-in picks it up. Links that
- * arrive while nobody waits are dropped: a stray or replayed link must not
- * complete a later sign-in.
+ * arrive while nobody waits, or that the waiting sign-in does not recognise
+ * as its own (state), are dropped and the wait goes on: any program can open a
+ * `slipstream://` link, and a stray or replayed one must neither complete nor
+ * end a sign-in.
  */
 import { SignInCancelledError, SignInTimeoutError } from './errors.js';
 
 export class DeepLinkInbox {
-  private waiter: ((url: string) => void) | null = null;
+  private waiter: ((url: string) => boolean) | null = null;
   private cancelWaiting: (() => void) | null = null;
 
-  /** Hands a received link to the sign-in waiting for one; false if none was waiting. */
+  /** Hands a received link to the waiting sign-in; false if none waited or it was not its link. */
   deliver(url: string): boolean {
     const waiter = this.waiter;
-    if (!waiter) return false;
-    waiter(url);
-    return true;
+    return waiter ? waiter(url) : false;
   }
 
-  /** The next link delivered, or a sentence-bearing error on timeout or cancellation. */
-  next(options: { timeoutMs: number; signal?: AbortSignal }): Promise<string> {
+  /**
+   * The next delivered link that `accept` recognises, or a sentence-bearing
+   * error on timeout or cancellation.
+   */
+  next(options: {
+    accept: (url: string) => boolean;
+    timeoutMs: number;
+    signal?: AbortSignal;
+  }): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       // One sign-in waits at a time; a newer wait supersedes an older one.
       this.cancelWaiting?.();
@@ -41,9 +48,11 @@ export class DeepLinkInbox {
         done();
         reject(new SignInTimeoutError('The sign-in was not completed in time. Please try again.'));
       }, options.timeoutMs);
-      const waiter = (url: string) => {
+      const waiter = (url: string): boolean => {
+        if (!options.accept(url)) return false;
         done();
         resolve(url);
+        return true;
       };
       this.waiter = waiter;
       this.cancelWaiting = onAbort;

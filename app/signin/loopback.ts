@@ -2,8 +2,11 @@
  * The loopback redirect listener of RFC 8252 §7.3: an http server on 127.0.0.1
  * with a port the OS picks, valid for one sign-in. The provider sends the
  * browser to http://127.0.0.1:{port}/callback?code=...&state=...; the first
- * such request is handed to the caller, whose verdict decides the page the
- * browser shows. Plain http is right here: the traffic never leaves the host.
+ * such request that belongs to this sign-in (its `state` matches) is handed
+ * to the caller, whose verdict decides the page the browser shows. Any local
+ * process can reach the port, so a request that is not ours gets 404 and the
+ * listener keeps waiting: a stray `/callback?state=bogus` cannot end the
+ * sign-in. Plain http is right here: the traffic never leaves the host.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,11 +25,15 @@ export interface LoopbackListener {
   /** http://127.0.0.1:{port}/callback */
   readonly redirectUri: string;
   /**
-   * Waits for the browser's callback and runs `handle` on its full URL. Resolves
-   * with what `handle` returns; rejects with its error (after showing it in the
-   * browser), on timeout or on abort. Closes the listener either way.
+   * Waits for the browser's callback (a request `isOurs` accepts) and runs
+   * `handle` on its full URL. Resolves with what `handle` returns; rejects with
+   * its error (after showing it in the browser), on timeout or on abort.
+   * Closes the listener either way.
    */
-  wait<T>(handle: (callbackUrl: URL) => Promise<T>): Promise<T>;
+  wait<T>(
+    isOurs: (callbackUrl: URL) => boolean,
+    handle: (callbackUrl: URL) => Promise<T>,
+  ): Promise<T>;
   /** Stops listening (idempotent); for callers that give up before wait(). */
   close(): void;
 }
@@ -54,13 +61,25 @@ export async function openLoopbackListener(
   const timeoutMs = options.timeoutMs ?? DEFAULT_SIGNIN_TIMEOUT_MS;
   // Set once wait() is called; requests before that are answered "not ready".
   let onCallback: ((url: URL, res: ServerResponse) => void) | null = null;
+  let accepts: ((url: URL) => boolean) | null = null;
   let handled = false;
+  let port = 0;
+  const notOurs = (res: ServerResponse) => {
+    res.writeHead(404, { ...CALLBACK_PAGE_HEADERS, connection: 'close' });
+    res.end(callbackPage(false, 'This is not a Slipstream sign-in address.'));
+  };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET' || !isCallback(url)) {
-      res.writeHead(404, { ...CALLBACK_PAGE_HEADERS, connection: 'close' });
-      res.end(callbackPage(false, 'This is not a Slipstream sign-in address.'));
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      notOurs(res);
+      return;
+    }
+    const full = new URL(`${url.pathname}${url.search}`, `http://127.0.0.1:${port}`);
+    if (req.method !== 'GET' || !isCallback(url) || (accepts && !accepts(full))) {
+      notOurs(res);
       return;
     }
     if (handled || !onCallback) {
@@ -69,7 +88,7 @@ export async function openLoopbackListener(
       return;
     }
     handled = true;
-    onCallback(url, res);
+    onCallback(full, res);
   });
   // Keep-alive sockets from the browser must not hold the process open later.
   server.keepAliveTimeout = 1000;
@@ -81,7 +100,7 @@ export async function openLoopbackListener(
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
 
   let closed = false;
@@ -93,13 +112,18 @@ export async function openLoopbackListener(
     setTimeout(() => server.closeAllConnections(), 250).unref();
   };
 
-  const wait = <T>(handle: (callbackUrl: URL) => Promise<T>): Promise<T> =>
+  const wait = <T>(
+    isOurs: (callbackUrl: URL) => boolean,
+    handle: (callbackUrl: URL) => Promise<T>,
+  ): Promise<T> =>
     new Promise<T>((resolve, reject) => {
+      accepts = isOurs;
       let timer: NodeJS.Timeout | undefined;
       const finish = (fn: () => void) => {
         if (timer) clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         onCallback = null;
+        accepts = null;
         handled = true;
         close();
         fn();
@@ -118,10 +142,9 @@ export async function openLoopbackListener(
           ),
         timeoutMs,
       );
-      onCallback = (url, res) => {
+      onCallback = (fullUrl, res) => {
         // The timer stops now: the exchange that follows has its own timeouts.
         if (timer) clearTimeout(timer);
-        const fullUrl = new URL(`${url.pathname}${url.search}`, `http://127.0.0.1:${port}`);
         handle(fullUrl).then(
           (value) => {
             res.writeHead(200, { ...CALLBACK_PAGE_HEADERS, connection: 'close' });

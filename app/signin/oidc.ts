@@ -104,6 +104,12 @@ export interface PendingSignIn {
   readonly url: URL;
   readonly redirectUri: string;
   /**
+   * Whether a redirect is addressed to this attempt: the redirect URI and the
+   * `state` match. Anything else (a stray local request, a replayed link) is
+   * not ours, and must neither finish nor fail the sign-in.
+   */
+  isOurs(redirectedTo: string | URL): boolean;
+  /**
    * Finishes the sign-in from the URL the provider redirected to (the loopback
    * request or the `slipstream://signin/callback?...` deep link): checks that it
    * belongs to this attempt (state), then exchanges the code with the PKCE
@@ -144,20 +150,22 @@ export async function startSignIn(
   const url = client.buildAuthorizationUrl(config, params);
 
   let used = false;
-  const completeFromRedirect = async (redirectedTo: string | URL): Promise<SignInResult> => {
+  const isOurs = (redirectedTo: string | URL): boolean => {
     let current: URL;
     try {
       current = new URL(redirectedTo);
     } catch {
-      throw new StateMismatchError();
+      return false;
     }
     const base = `${current.protocol}//${current.host}${current.pathname}`;
+    return base === options.redirectUri && current.searchParams.get('state') === state;
+  };
+  const completeFromRedirect = async (redirectedTo: string | URL): Promise<SignInResult> => {
     // Checked here, before the library, so a stray or replayed redirect gets
     // the one clear sentence rather than a protocol error.
-    if (base !== options.redirectUri || current.searchParams.get('state') !== state || used) {
-      throw new StateMismatchError();
-    }
+    if (!isOurs(redirectedTo) || used) throw new StateMismatchError();
     used = true;
+    const current = new URL(redirectedTo);
     try {
       const response = await client.authorizationCodeGrant(config, current, {
         pkceCodeVerifier: verifier,
@@ -170,7 +178,7 @@ export async function startSignIn(
       throw describeOidcError(err, issuer, 'sign-in');
     }
   };
-  return { url, redirectUri: options.redirectUri, completeFromRedirect };
+  return { url, redirectUri: options.redirectUri, isOurs, completeFromRedirect };
 }
 
 export interface LoopbackSignInOptions extends LoopbackOptions {
@@ -198,7 +206,10 @@ export async function signInWithLoopback(
     };
     if (options.now) startOptions.now = options.now;
     const pending = await startSignIn(config, startOptions);
-    const result = listener.wait((url) => pending.completeFromRedirect(url));
+    const result = listener.wait(
+      (url) => pending.isOurs(url),
+      (url) => pending.completeFromRedirect(url),
+    );
     // Observed now: it may reject (cancel, timeout) while the browser is still opening.
     result.catch(() => undefined);
     if (signal.aborted) return await result;
@@ -243,6 +254,7 @@ export async function signInWithAppScheme(
   // Our own abort, so a browser that cannot be opened also ends the wait.
   const inner = new AbortController();
   const link = options.inbox.next({
+    accept: (url) => pending.isOurs(url),
     timeoutMs: options.timeoutMs ?? DEFAULT_SIGNIN_TIMEOUT_MS,
     signal: options.signal ? AbortSignal.any([options.signal, inner.signal]) : inner.signal,
   });

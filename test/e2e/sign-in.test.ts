@@ -117,14 +117,21 @@ describe('company sign-in in the desktop UI', () => {
     assert.deepEqual(await portal.devices(), [], 'nothing was registered');
   });
 
-  test('an answer that does not belong to this sign-in (state mismatch) is refused', async () => {
+  test('a callback that does not belong to this sign-in (wrong state) gets 404, and the sign-in waits on', async () => {
     const popup = await startSignIn(portal.url);
     const auth = popup.authUrl;
     const redirect = auth.searchParams.get('redirect_uri');
     assert.match(redirect ?? '', /^http:\/\/127\.0\.0\.1:\d+\/callback$/, 'a loopback redirect');
     assert.equal(auth.searchParams.get('code_challenge_method'), 'S256', 'PKCE');
-    await popup.goto(`${redirect}?code=forged&state=not-the-one`);
-    await signedOutWith(/did not match this sign-in/);
+    // Any local process can send this; it must neither finish nor fail the sign-in.
+    const stray = await popup.goto(`${redirect}?code=forged&state=not-the-one`);
+    assert.equal(stray?.status(), 404);
+    const bare = await popup.goto(`${redirect}?state=bogus`);
+    assert.equal(bare?.status(), 404);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.match(await account().innerText(), /Signing in|Waiting/i, 'still signing in');
+    await account().getByRole('button', { name: 'Cancel', exact: true }).click();
+    await signedOutWith(/Portal address/);
     await popup.close();
   });
 
