@@ -21,27 +21,47 @@ export const ServerFrame = z.union([
 ]);
 
 /**
- * Splits a byte stream into lines, refusing (with `onTooLong`) any line over
- * MAX_LINE_BYTES instead of buffering without bound.
+ * Splits a text stream into lines, refusing (with `onTooLong`) any line over
+ * MAX_LINE_BYTES instead of buffering without bound. A partial line is kept as
+ * its pieces and joined once, when its newline arrives: appending to one
+ * growing string would copy it again for every chunk.
  */
 export class LineSplitter {
-  private pending = '';
+  private pieces: string[] = [];
+  private held = 0;
   constructor(
     private readonly onLine: (line: string) => void,
     private readonly onTooLong: () => void,
   ) {}
 
+  /** Characters of the partial line waiting for its newline. */
+  get pending(): number {
+    return this.held;
+  }
+
   push(chunk: string): void {
-    this.pending += chunk;
-    let at = this.pending.indexOf('\n');
+    let from = 0;
+    let at = chunk.indexOf('\n');
     while (at !== -1) {
-      const line = this.pending.slice(0, at);
-      this.pending = this.pending.slice(at + 1);
+      const tail = chunk.slice(from, at);
+      const line = this.pieces.length > 0 ? this.pieces.join('') + tail : tail;
+      this.pieces = [];
+      this.held = 0;
+      if (line.length > MAX_LINE_BYTES) {
+        this.onTooLong();
+        return;
+      }
       if (line.length > 0) this.onLine(line);
-      at = this.pending.indexOf('\n');
+      from = at + 1;
+      at = chunk.indexOf('\n', from);
     }
-    if (this.pending.length > MAX_LINE_BYTES) {
-      this.pending = '';
+    if (from < chunk.length) {
+      this.pieces.push(from === 0 ? chunk : chunk.slice(from));
+      this.held += chunk.length - from;
+    }
+    if (this.held > MAX_LINE_BYTES) {
+      this.pieces = [];
+      this.held = 0;
       this.onTooLong();
     }
   }

@@ -6,6 +6,13 @@
  * 0600 in a directory only root can write, on Windows a named pipe whose DACL
  * admits only that user's SID. Each line is validated; a client that sends
  * garbage gets an error and, for oversized lines, is disconnected.
+ *
+ * The served user is trusted with commands, not with the helper's memory:
+ * connections are capped (a new one beyond the cap closes the one quiet
+ * longest, so the GUI always gets back in), a partial line must be completed
+ * within PARTIAL_LINE_MS, requests in flight per connection are bounded (the
+ * socket stops being read meanwhile), and a client that does not read its
+ * answers is dropped once they pile up.
  */
 import net from 'node:net';
 import type { EventName, EventOf } from '../../ipc/schema.js';
@@ -48,28 +55,82 @@ export function controlEndpoint(
   return unixSocketEndpoint(options.socketPath, options.uid, options.gid);
 }
 
+/** What one served user may hold in the helper at once; see the file comment. */
+export const CONTROL_LIMITS = {
+  connections: 8,
+  /** A line started but not finished within this long closes the connection. */
+  partialLineMs: 10_000,
+  inFlightPerConnection: 16,
+  /** Answers and events queued for a client that does not read them. */
+  unreadBytes: 8 * 1024 * 1024,
+};
+
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const endpoint = controlEndpoint(options);
+  const limits = CONTROL_LIMITS;
+  // Insertion order is refreshed on activity, so the first entry is the quietest.
   const sockets = new Set<net.Socket>();
   // Clients that may hear events: all of them, or only those that have written.
   const listeners = new Set<net.Socket>();
+  const write = (socket: net.Socket, text: string) => {
+    if (socket.destroyed) return;
+    if (socket.writableLength + text.length > limits.unreadBytes) {
+      socket.destroy();
+      return;
+    }
+    socket.write(text);
+  };
   const server = net.createServer((socket) => {
+    if (sockets.size >= limits.connections) {
+      const quietest = sockets.keys().next().value;
+      quietest?.destroy();
+      if (quietest) sockets.delete(quietest);
+    }
     sockets.add(socket);
     if (!endpoint.silentUntilRequest) listeners.add(socket);
     socket.setEncoding('utf8');
-    const send = (frame: unknown) => {
-      if (!socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
+    let inFlight = 0;
+    // Complete lines not yet dispatched: at most what one read brought in, since reading
+    // stops while any wait.
+    const waiting: string[] = [];
+    let partialSince: NodeJS.Timeout | null = null;
+    const send = (frame: unknown) => write(socket, `${JSON.stringify(frame)}\n`);
+    const pump = () => {
+      while (inFlight < limits.inFlightPerConnection && waiting.length > 0) {
+        inFlight++;
+        answerRequest(waiting.shift()!, options.dispatch, (frame) => {
+          send(frame);
+          inFlight--;
+          pump();
+        });
+      }
+      if (socket.destroyed) return;
+      if (waiting.length > 0) socket.pause();
+      else socket.resume();
     };
     const lines = new LineSplitter(
-      (line) => answerRequest(line, options.dispatch, send),
+      (line) => waiting.push(line),
       () => socket.destroy(),
     );
     socket.on('data', (chunk: string) => {
       listeners.add(socket);
+      // Most recently active last: eviction takes the first.
+      sockets.delete(socket);
+      sockets.add(socket);
       lines.push(chunk);
+      pump();
+      if (lines.pending === 0) {
+        if (partialSince) clearTimeout(partialSince);
+        partialSince = null;
+      } else if (!partialSince) {
+        partialSince = setTimeout(() => socket.destroy(), limits.partialLineMs);
+        partialSince.unref();
+      }
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      waiting.length = 0;
+      if (partialSince) clearTimeout(partialSince);
       sockets.delete(socket);
       listeners.delete(socket);
     });
@@ -78,7 +139,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   return {
     broadcast(event, payload) {
       const line = `${JSON.stringify({ event, payload })}\n`;
-      for (const s of listeners) if (!s.destroyed) s.write(line);
+      for (const s of listeners) write(s, line);
     },
     get clients() {
       return sockets.size;
