@@ -149,7 +149,8 @@ export const commands = {
   dismissError: { request: Empty, response: Empty },
   listProfiles: { request: Empty, response: z.object({ profiles: z.array(ProfileSummary) }) },
   importProfile: {
-    request: z.object({ fileName: Text(255), text: Text(1_000_000) }),
+    // The helper stores at most 256 KiB of UTF-8 per profile (and says so); this bounds the message.
+    request: z.object({ fileName: Text(255), text: Text(262_144) }),
     response: z.discriminatedUnion('ok', [
       z.object({ ok: z.literal(true), profile: ProfileSummary }),
       z.object({ ok: z.literal(false), problems: z.array(ConfigProblem).min(1) }),

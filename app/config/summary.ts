@@ -52,3 +52,27 @@ export function redactedSummary(config: WgQuickConfig): ConfigSummary {
     warnings: config.warnings.length,
   };
 }
+
+/** The most addresses or endpoints listed (the IPC schema's bound); `peers` stays exact. */
+const LISTED = 64;
+
+/**
+ * What the UI may know about a profile: addresses and endpoints, never keys.
+ * The profile store keeps it beside each profile, so listing never parses.
+ */
+export interface ProfileFacts {
+  addresses: string[];
+  endpoints: string[];
+  peers: number;
+  fullTunnel: boolean;
+}
+
+export function profileFacts(config: WgQuickConfig): ProfileFacts {
+  const endpoints = config.peers.flatMap((p) => (p.endpoint ? [formatEndpoint(p.endpoint)] : []));
+  return {
+    addresses: config.interface.addresses.map((a) => a.text).slice(0, LISTED),
+    endpoints: endpoints.slice(0, LISTED),
+    peers: config.peers.length,
+    fullTunnel: config.peers.some((p) => p.allowedIps.some((c) => c.prefixLength === 0)),
+  };
+}

@@ -48,8 +48,9 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
   });
   const user = 'userSid' in args ? { userSid: args.userSid } : { uid: args.uid, gid: args.gid };
   let server;
+  let profiles: ProfileStore | null = null;
   try {
-    const profiles = await ProfileStore.open(args.stateDir);
+    profiles = await ProfileStore.open(args.stateDir);
     const dispatch = createDispatcher(
       helperHandlers(profiles, tunnel, logs, log),
       (command, error) => log.warn('command failed', { command, error }),
@@ -59,6 +60,7 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
     // The service has no stderr anybody reads: its log is where this must show.
     log.error('helper failed to start', { socket: args.socket, error: err });
     await tunnel.close();
+    await profiles?.close();
     logs.close();
     await log.flush();
     throw err;
@@ -82,6 +84,7 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
       void (async () => {
         await tunnel.close();
         await ready.close();
+        await profiles?.close();
         logs.close();
         await log.flush();
         resolve(0);

@@ -5,8 +5,16 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseWgQuick } from '../../../app/config/parse.js';
+import { generatePrivateKey, publicKeyFromPrivate } from '../../../app/tunnel/wireguard/keys.js';
 import { ProfileSummary } from '../../../ipc/schema.js';
-import { ProfileNotFound, ProfileStore } from '../../../app/helper/profile-store.js';
+import {
+  MAX_PROFILE_BYTES,
+  MAX_PROFILES,
+  ProfileNotFound,
+  ProfileStore,
+} from '../../../app/helper/profile-store.js';
 import { makeTempDir } from '../../harness/tempfiles.js';
 
 const PRIVATE = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
@@ -96,8 +104,130 @@ test('rename, remove, unknown ids and damaged files', async () => {
     await assert.rejects(store.remove(b.profile.id), ProfileNotFound);
     await assert.rejects(store.get('../../etc/passwd'), ProfileNotFound);
     await assert.rejects(store.rename('0123456789abcdef', 'x'), ProfileNotFound);
+    await store.close();
     await writeFile(path.join(tmp.path, `${a.profile.id}.json`), '{not json');
-    assert.deepEqual(await store.list(), [], 'a damaged profile is skipped, not fatal');
+    // Summaries are read once per helper run: a restarted helper meets the damage.
+    const reopened = await ProfileStore.open(tmp.path);
+    assert.deepEqual(await reopened.list(), [], 'a damaged profile is skipped, not fatal');
+    await assert.rejects(reopened.get(a.profile.id), ProfileNotFound);
+    await reopened.close();
+  } finally {
+    tmp.remove();
+  }
+});
+
+test(`at most ${MAX_PROFILES} profiles of at most ${MAX_PROFILE_BYTES / 1024} KB; refusals store nothing`, async () => {
+  const tmp = makeTempDir('ss-profiles-');
+  try {
+    const store = await ProfileStore.open(tmp.path);
+    // Padding with comments makes a valid file of any size; multi-byte characters count as bytes.
+    const big = `${GOOD}#${'é'.repeat(MAX_PROFILE_BYTES / 2)}\n`;
+    const tooBig = await store.import('big.conf', big);
+    assert.ok(!tooBig.ok);
+    assert.match(tooBig.problems[0]?.message ?? '', /larger than 256 KB/);
+    assert.deepEqual(await readdir(tmp.path), []);
+    const ids: string[] = [];
+    for (let i = 0; i < MAX_PROFILES; i++) {
+      const r = await store.import(`p${i}.conf`, GOOD);
+      assert.ok(r.ok, `profile ${i}`);
+      ids.push(r.profile.id);
+    }
+    const over = await store.import('one-more.conf', GOOD);
+    assert.ok(!over.ok);
+    assert.match(over.problems[0]?.message ?? '', /at most 64 profiles/);
+    assert.equal((await readdir(tmp.path)).length, MAX_PROFILES * 2);
+    await store.remove(ids[0]!);
+    assert.ok((await store.import('now-it-fits.conf', GOOD)).ok);
+    await store.close();
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('listing reads kept summaries: no parse, even of a large profile set', async () => {
+  const tmp = makeTempDir('ss-profiles-');
+  try {
+    const store = await ProfileStore.open(tmp.path);
+    const r = await store.import('a.conf', GOOD);
+    assert.ok(r.ok);
+    await store.close();
+    // The summary sits in the metadata; with the config text made unparsable behind the
+    // store's back, a restarted store still lists the profile (it never parsed it).
+    await writeFile(path.join(tmp.path, `${r.profile.id}.conf`), 'garbage');
+    const reopened = await ProfileStore.open(tmp.path);
+    assert.deepEqual(await reopened.list(), [r.profile]);
+    await reopened.close();
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('a profile stored without a summary (older version) gets one on first list', async () => {
+  const tmp = makeTempDir('ss-profiles-');
+  try {
+    const id = '0123456789abcdef';
+    await writeFile(path.join(tmp.path, `${id}.conf`), GOOD, { mode: 0o600 });
+    await writeFile(
+      path.join(tmp.path, `${id}.json`),
+      JSON.stringify({ name: 'Old', fileName: 'old.conf', importedAt: '2026-01-01T00:00:00Z' }),
+      { mode: 0o600 },
+    );
+    const store = await ProfileStore.open(tmp.path);
+    const [listed] = await store.list();
+    assert.equal(listed?.name, 'Old');
+    assert.equal(listed?.fullTunnel, true);
+    const meta = JSON.parse(await readFile(path.join(tmp.path, `${id}.json`), 'utf8')) as {
+      summary?: unknown;
+    };
+    assert.ok(meta.summary, 'the summary was written back');
+    await store.close();
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('importing a large profile does not stall this thread (it carries the tunnel)', async () => {
+  const tmp = makeTempDir('ss-profiles-');
+  try {
+    // ~2000 peers: the largest profile the store takes, and a slow parse.
+    const peers: string[] = [];
+    for (let n = 0; peers.join('').length < MAX_PROFILE_BYTES - 200; n++) {
+      const key = Buffer.from(publicKeyFromPrivate(generatePrivateKey())).toString('base64');
+      peers.push(
+        `\n[Peer]\nPublicKey = ${key}\nAllowedIPs = 10.${(n >> 8) & 255}.${n & 255}.0/24\n`,
+      );
+    }
+    const text = `[Interface]\nPrivateKey = ${PRIVATE}\nAddress = 10.0.0.2/32\n${peers.join('')}`;
+    // The longest event-loop stall of `work`, as the tunnel's timers would see it.
+    const stall = async (work: () => unknown): Promise<number> => {
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      await new Promise((r) => setTimeout(r, 5));
+      await work();
+      await new Promise((r) => setTimeout(r, 5));
+      delay.disable();
+      return delay.max / 1e6;
+    };
+    const store = await ProfileStore.open(tmp.path);
+    await store.list(); // the worker's first start is not what is measured
+    // Alternating, in one run: parsing right here against importing through the store.
+    const here: number[] = [];
+    const store_: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      here.push(await stall(() => parseWgQuick(text, 'big.conf')));
+      store_.push(
+        await stall(async () => {
+          const r = await store.import(`big${round}.conf`, text);
+          assert.ok(r.ok);
+        }),
+      );
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    assert.ok(
+      median(store_) < median(here) * 0.6,
+      `import stalls ${store_.map((x) => x.toFixed(1))} ms; parsing here ${here.map((x) => x.toFixed(1))} ms`,
+    );
+    await store.close();
   } finally {
     tmp.remove();
   }
