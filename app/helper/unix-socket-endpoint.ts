@@ -3,9 +3,11 @@
  * (root) can write, the socket itself owned by the served user with mode
  * 0600, so the kernel refuses everybody else at connect().
  */
-import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, chown, rm } from 'node:fs/promises';
 import type net from 'node:net';
 import path from 'node:path';
+import { defaultStateDir } from '../platform/linux/state.js';
+import { ensureOwnedDir, RUNTIME_DIR_MODE } from '../util/owned-dir.js';
 import type { ControlEndpoint } from './endpoint.js';
 
 export function unixSocketEndpoint(socketPath: string, uid: number, gid: number): ControlEndpoint {
@@ -14,10 +16,15 @@ export function unixSocketEndpoint(socketPath: string, uid: number, gid: number)
     silentUntilRequest: false,
     async listen(server: net.Server) {
       const dir = path.dirname(socketPath);
-      await mkdir(dir, { recursive: true, mode: 0o755 });
-      const dirInfo = await stat(dir);
-      if (dirInfo.uid !== process.getuid?.() || (dirInfo.mode & 0o022) !== 0) {
-        throw new Error(`${dir} must belong to the helper and not be writable by others`);
+      // The shared runtime directory may have been made by the CLI first: same mode for both.
+      const runtime = defaultStateDir();
+      if (path.dirname(dir) === runtime) await ensureOwnedDir(runtime, RUNTIME_DIR_MODE);
+      try {
+        await ensureOwnedDir(dir, RUNTIME_DIR_MODE);
+      } catch (err) {
+        throw new Error(
+          `${dir} must belong to the helper and not be writable by others (${(err as Error).message})`,
+        );
       }
       await rm(socketPath, { force: true });
       // Created with a umask that leaves nobody but the owner access, then handed over.

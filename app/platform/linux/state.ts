@@ -5,7 +5,8 @@
  * crash in native code).
  *
  * Files live in /run/slipstream (a tmpfs: a reboot forgets them together with
- * the kernel state they describe), are written atomically and readable by
+ * the kernel state they describe; the directory is 0755, shared with the
+ * helper's socket directories), are written atomically and readable by
  * root only, and hold no secrets: only routes, rules, sysctl values and DNS
  * settings.
  */
@@ -15,6 +16,7 @@ import type { NativeAddon } from '../../native/types.js';
 import { teardown, type JournalEntry, type TeardownOptions } from './apply.js';
 import type { DnsRecord } from './dns.js';
 import { currentNetnsId, processCommandLine, processIdentity } from './proc.js';
+import { ensureOwnedDir, RUNTIME_DIR_MODE } from '../../util/owned-dir.js';
 import { writeFileAtomic } from '../../util/write-file-atomic.js';
 
 export const DEFAULT_STATE_DIR = '/run/slipstream';
@@ -67,7 +69,7 @@ export class StateStore {
   async write(state: TunnelState): Promise<void> {
     const file = this.fileFor(state.ifname, state.netns);
     try {
-      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await ensureOwnedDir(this.dir, RUNTIME_DIR_MODE);
       await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     } catch (err) {
       throw new Error(
