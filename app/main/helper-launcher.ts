@@ -34,6 +34,13 @@ export interface HelperLaunchOptions {
   /** The JavaScript runtime: node, or Electron's own binary with ELECTRON_RUN_AS_NODE=1. */
   execPath: string;
   env?: Record<string, string>;
+  /**
+   * What pkexec runs: the installed launcher (resources/linux/slipstream-helper),
+   * which the shipped polkit action names and which sets the helper's
+   * environment itself (pkexec clears it). Without one (development), pkexec
+   * runs `execPath` directly, which only works when it needs no environment.
+   */
+  pkexecCommand?: string;
   /** Where a child helper keeps profiles and writes its log. */
   stateDir: string;
   logDir: string;
@@ -166,26 +173,42 @@ export async function ensureHelper(options: HelperLaunchOptions): Promise<Helper
     ...(options.logLevel ? ['--log-level', options.logLevel] : []),
     ...(options.ifname ? ['--ifname', options.ifname] : []),
   ];
-  // pkexec clears the environment, so what the helper needs (ELECTRON_RUN_AS_NODE under
-  // Electron) is passed through env(1) on its command line instead.
-  const envArgs = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
-  const [command, argv] = privileged
-    ? [options.execPath, args]
-    : [
-        'pkexec',
-        [
-          '--disable-internal-agent',
-          ...(envArgs.length ? ['/usr/bin/env', ...envArgs] : []),
-          options.execPath,
-          ...args,
-        ],
-      ];
+  let command: string;
+  let argv: string[];
+  if (privileged) {
+    [command, argv] = [options.execPath, args];
+  } else if (options.pkexecCommand) {
+    // The launcher's own path, so the shipped polkit action (com.slipstream.helper) matches
+    // and the prompt says what it is for; the launcher checks every argument.
+    [command, argv] = ['pkexec', ['--disable-internal-agent', options.pkexecCommand, ...args]];
+  } else if (Object.keys(options.env ?? {}).length === 0) {
+    [command, argv] = ['pkexec', ['--disable-internal-agent', options.execPath, ...args]];
+  } else {
+    throw new Error(
+      'The Slipstream helper is not installed (development build): start it as root, or run the app as root.',
+    );
+  }
   const child = spawn(command, argv, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],
     // A pkexec helper outlives the GUI; a child helper is stopped with it.
     detached: !privileged,
   });
+  // Without a listener a failed spawn (pkexec not installed) would crash the app.
+  const spawnFailed = new Promise<never>((_, reject) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        new Error(
+          err.code === 'ENOENT'
+            ? privileged
+              ? `The Slipstream helper could not be started: ${command} was not found.`
+              : 'pkexec is not installed, so Slipstream cannot ask for permission to manage VPN connections. Install polkit (pkexec), or install the Slipstream package, which runs its service without asking.'
+            : `The Slipstream helper could not be started: ${err.message}`,
+        ),
+      );
+    });
+  });
+  spawnFailed.catch(() => undefined);
   const stderr: string[] = [];
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -194,7 +217,7 @@ export async function ensureHelper(options: HelperLaunchOptions): Promise<Helper
     for (const line of chunk.split('\n')) if (line.trim()) options.onStderr?.(line);
   });
   try {
-    await waitForSocket(socketPath, child, stderr);
+    await Promise.race([waitForSocket(socketPath, child, stderr), spawnFailed]);
   } catch (err) {
     child.kill('SIGTERM');
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -147,12 +147,13 @@ function runApp(): void {
         services: electronShellServices(),
         userDataDir: app.getPath('userData'),
         // Packaged, the helper runs from app.asar.unpacked (root cannot use a
-        // file inside the archive), through the launcher on Linux, which sets
+        // file inside the archive); pkexec runs the Linux launcher, which sets
         // ELECTRON_RUN_AS_NODE itself (pkexec clears the environment).
         helper: {
           entry: paths.helperEntry,
-          execPath: paths.helperLauncher ?? process.execPath,
+          execPath: process.execPath,
           env: { ELECTRON_RUN_AS_NODE: '1' },
+          ...(paths.helperLauncher ? { pkexecCommand: paths.helperLauncher } : {}),
         },
       });
     } catch (err) {

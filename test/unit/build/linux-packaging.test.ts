@@ -14,6 +14,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { appPaths } from '../../../app/main/electron/app-paths.js';
 import { requireTool, root } from './tools.js';
 
 const linux = path.join(root, 'app', 'packaging', 'linux');
@@ -87,6 +88,17 @@ test('the unit, the polkit action and the launcher agree on paths', () => {
   assert.match(unit, /^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW/m);
   assert.match(unit, /^DeviceAllow=\/dev\/net\/tun rw$/m);
   assert.match(unit, /^RestrictAddressFamilies=.*AF_NETLINK/m);
+  // What the served user can make the helper hold has a ceiling the kernel enforces.
+  assert.match(unit, /^MemoryMax=\d+M$/m);
+  // pkexec runs exactly the file the polkit action names (not /usr/bin/env, which would
+  // fall back to the generic "run a program as root" prompt).
+  const deb = appPaths({
+    appPath: '/opt/Slipstream/resources/app.asar',
+    packaged: true,
+    resourcesPath: '/opt/Slipstream/resources',
+    platform: 'linux',
+  });
+  assert.equal(deb.helperLauncher, INSTALLED_LAUNCHER);
   const policy = read('com.slipstream.helper.policy');
   assert.match(policy, /<action id="com\.slipstream\.helper">/);
   assert.ok(
