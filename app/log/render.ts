@@ -7,8 +7,16 @@
  */
 export const REDACTED = '[redacted]';
 
-/** Field names whose values are never written, at any depth. */
-export const SENSITIVE_KEY = /private.?key|preshared|secret|token|password|authorization|cookie/i;
+/**
+ * Field names whose values are never written, at any depth: names that END in
+ * a secret's word (privateKey, clientSecret, apiToken, refresh_tokens,
+ * Authorization, cookie, codeVerifier, a bare or *Key field other than a
+ * public key). Matching anywhere in the name would also hide counters and
+ * states that merely mention one, such as `cookie-required` (the counter that
+ * shows a handshake flood) or `tokenExpiresAt`.
+ */
+export const SENSITIVE_KEY =
+  /(?:(?<!public[-_ ]?)keys?|preshared|psk|secrets?|tokens?|passwords?|passphrase|authorization|cookies?|verifier|credentials?)$/i;
 
 const MAX_DEPTH = 8;
 const MAX_STRING = 16 * 1024;

@@ -160,6 +160,34 @@ test('redaction by field name, at any depth', () => {
   assert.doesNotMatch(JSON.stringify(entry), /"[a-m]"|Bearer/);
 });
 
+test('names that only mention a secret stay readable: counters and states are not secrets', () => {
+  const { log, entries } = setup();
+  log.info('counters', {
+    drops: { 'cookie-required': 12, 'bad-mac1': 3 },
+    cookieReplies: 4,
+    tokenExpiresAt: '2026-12-05T10:00:00Z',
+    keysZeroed: 1,
+    secretStore: 'keyring',
+    publicKey: 'visible',
+    public_key: 'visible too',
+    sessionKey: 's',
+    key: 'k',
+    refresh_tokens: ['r'],
+    codeVerifier: 'v',
+  });
+  const e = entries()[0]!;
+  assert.deepEqual(e.drops, { 'cookie-required': 12, 'bad-mac1': 3 });
+  assert.equal(e.cookieReplies, 4);
+  assert.equal(e.tokenExpiresAt, '2026-12-05T10:00:00Z');
+  assert.equal(e.keysZeroed, 1);
+  assert.equal(e.secretStore, 'keyring');
+  assert.equal(e.publicKey, 'visible');
+  assert.equal(e.public_key, 'visible too');
+  for (const hidden of ['sessionKey', 'key', 'refresh_tokens', 'codeVerifier']) {
+    assert.equal(e[hidden], '[redacted]', hidden);
+  }
+});
+
 test('registered secrets are scrubbed from messages, targets, strings, errors and nested values', () => {
   const { sink, log } = setup();
   const privateKey = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
@@ -203,7 +231,7 @@ test('special values: bytes by length, errors, bigint, circular, dates, non-fini
   const shared = { n: 1 };
   const coded = Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED', errno: -111 });
   log.info('values', {
-    key: new Uint8Array(32),
+    payload: new Uint8Array(32),
     buffer: Buffer.from('secret bytes'),
     arrayBuffer: new ArrayBuffer(7),
     view: new DataView(new ArrayBuffer(3)),
@@ -224,7 +252,7 @@ test('special values: bytes by length, errors, bigint, circular, dates, non-fini
     arr: [undefined, 1],
   });
   const entry = entries()[0]!;
-  assert.equal(entry.key, '<32 bytes>');
+  assert.equal(entry.payload, '<32 bytes>');
   assert.equal(entry.buffer, '<12 bytes>');
   assert.equal(entry.arrayBuffer, '<7 bytes>');
   assert.equal(entry.view, '<3 bytes>');
