@@ -180,6 +180,9 @@ export class TunnelEngine {
       );
     }
     this.endOfBatch();
+    // Handshakes the batch brought wait in the core's queue: one budget of work once the
+    // batch's data is on its way, the rest at the core's next deadline.
+    if (this.device.handleHandshakes(this.clock(), this.out) > 0) this.endOfBatch();
   }
 
   private runTimers(): void {

@@ -236,6 +236,7 @@ function summarize(s: TunnelStats): Record<string, unknown> {
       txBytes: p.txBytes,
     })),
     drops,
+    handshakes: s.device.handshakes,
     stats: { engine: s.engine, crypto: s.crypto, gso: s.gso, udp: s.udp, tun: s.tun },
   };
 }

@@ -22,6 +22,8 @@ export interface PingResult {
   lossPercent: number;
   /** Round-trip statistics in ms, or null when nothing came back. */
   rttMs: { min: number; avg: number; max: number; mdev: number } | null;
+  /** Round-trip time of each reply, in the order they arrived. */
+  replyRttsMs: number[];
   /** ping's complaint when it could not even send (e.g. "Network is unreachable"), else null. */
   error: string | null;
 }
@@ -44,6 +46,7 @@ export function parsePingOutput(stdout: string, stderr = ''): PingResult {
           mdev: Number(rtt[4]),
         }
       : null,
+    replyRttsMs: [...stdout.matchAll(/ time=([\d.]+) ms/g)].map((m) => Number(m[1])),
     error: counts ? null : stderr.trim() || stdout.trim() || 'ping printed no statistics',
   };
 }

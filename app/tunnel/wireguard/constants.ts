@@ -60,9 +60,31 @@ export const MAX_TIMER_HANDSHAKES = REKEY_ATTEMPT_TIME / REKEY_TIMEOUT;
 
 /** Packets held per peer while waiting for a session. */
 export const MAX_STAGED_PACKETS = 128;
-/** Default handshake messages per second above which the device is under load. */
-export const DEFAULT_UNDER_LOAD_THRESHOLD = 128;
 
-// Per-source rate limit for handshakes under load (whitepaper §5.3).
+// The handshake queue: handshake messages wait here, apart from transport data, and are
+// worked a budget at a time (wireguard-go: QueueHandshakeSize 4096, under load at 1/8 full).
+export const HANDSHAKE_QUEUE_CAPACITY = 4096;
+/** Messages waiting at or above which the device is under load (and, for 1 s, after). */
+export const DEFAULT_UNDER_LOAD_THRESHOLD = HANDSHAKE_QUEUE_CAPACITY / 8;
+/**
+ * Handshakes per second (and burst) that may reach Diffie-Hellman without a cookie before
+ * the device counts as under load even though its queue is short (see load.ts).
+ */
+export const UNDER_LOAD_NOISE_PER_SECOND = 16;
+/** Work per call: a message answered without Diffie-Hellman costs 1 unit... */
+export const HANDSHAKE_BUDGET = 64;
+/**
+ * ...one that goes on to the Noise handshake the whole budget: its X25519 operations take
+ * milliseconds here, so one per call keeps the data path's waits short.
+ */
+export const HANDSHAKE_NOISE_COST = HANDSHAKE_BUDGET;
+/** When messages are left after a call's budget, the device asks to be called again this soon (ms). */
+export const HANDSHAKE_WORK_INTERVAL = 1;
+
+// Per-source rate limit for handshakes under load (whitepaper §5.3), also applied to the
+// cookie replies each source can draw.
 export const RATELIMIT_PACKETS_PER_SECOND = 20;
 export const RATELIMIT_BURST = 5;
+/** All cookie replies together, whatever the sources: the client must not become a reflector. */
+export const COOKIE_REPLIES_PER_SECOND = 500;
+export const COOKIE_REPLY_BURST = 50;

@@ -37,6 +37,9 @@ export class CookieChecker {
   /** Rm: the secret cookies are derived from, rotated every COOKIE_REFRESH_TIME. */
   private readonly secret = new Uint8Array(KEY_LENGTH);
   private secretSetAt: number | null = null;
+  /** The cookie of the last source asked about: a flood comes from few, and each costs a MAC. */
+  private cachedSource: Uint8Array | null = null;
+  private readonly cachedCookie = new Uint8Array(MAC_LENGTH);
 
   constructor(ownPublicKey: Uint8Array) {
     this.mac1Key = mac1Key(ownPublicKey);
@@ -50,10 +53,23 @@ export class CookieChecker {
   /** mac2 = MAC(cookie, msg up to mac2), cookie = MAC(Rm, source address). */
   checkMac2(message: Uint8Array, source: Uint8Array, now: number): boolean {
     if (this.secretSetAt === null || now - this.secretSetAt > COOKIE_REFRESH_TIME) return false;
-    const cookie = mac(this.secret, source);
-    const ok = bytesEqual(mac(cookie, mac2Input(message)), mac2Of(message));
-    cookie.fill(0);
-    return ok;
+    return bytesEqual(mac(this.cookieFor(source), mac2Input(message)), mac2Of(message));
+  }
+
+  /** MAC(Rm, source), from the one-entry cache when the source repeats. */
+  private cookieFor(source: Uint8Array): Uint8Array {
+    if (this.cachedSource === null || !bytesEqual(this.cachedSource, source)) {
+      const cookie = mac(this.secret, source);
+      this.cachedCookie.set(cookie);
+      cookie.fill(0);
+      this.cachedSource = source.slice();
+    }
+    return this.cachedCookie;
+  }
+
+  private forgetCachedCookie(): void {
+    this.cachedCookie.fill(0);
+    this.cachedSource = null;
   }
 
   /** A cookie reply to `message` (whose sender index is `receiverIndex`). */
@@ -67,8 +83,9 @@ export class CookieChecker {
     if (this.secretSetAt === null || now - this.secretSetAt > COOKIE_REFRESH_TIME) {
       this.secret.set(randomBytes(KEY_LENGTH));
       this.secretSetAt = now;
+      this.forgetCachedCookie();
     }
-    const cookie = mac(this.secret, source);
+    const cookie = this.cookieFor(source);
     const reply = new Uint8Array(COOKIE_REPLY_SIZE);
     writeU32(reply, 0, MESSAGE_COOKIE_REPLY);
     writeU32(reply, CookieReply.receiver, receiverIndex);
@@ -83,7 +100,6 @@ export class CookieChecker {
       ),
       CookieReply.cookie,
     );
-    cookie.fill(0);
     return reply;
   }
 
@@ -91,6 +107,7 @@ export class CookieChecker {
   clear(): void {
     this.secret.fill(0);
     this.secretSetAt = null;
+    this.forgetCachedCookie();
   }
 }
 

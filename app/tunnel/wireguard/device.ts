@@ -8,10 +8,15 @@
  * comes with every call, randomness and wall-clock time from the options.
  * No input bytes make it throw; rejected input is counted in stats().drops.
  */
+import { HandshakeAdmission } from './admission.js';
 import { AllowedIps, canonicalPrefix } from './allowed-ips.js';
 import {
   DEFAULT_MTU,
   DEFAULT_UNDER_LOAD_THRESHOLD,
+  HANDSHAKE_BUDGET,
+  HANDSHAKE_NOISE_COST,
+  HANDSHAKE_QUEUE_CAPACITY,
+  HANDSHAKE_WORK_INTERVAL,
   KEEPALIVE_TIMEOUT,
   KEY_LENGTH,
   MAX_CONTENT_SIZE,
@@ -27,10 +32,10 @@ import {
   TIMESTAMP_LENGTH,
   TRANSPORT_MIN_SIZE,
 } from './constants.js';
-import { CookieChecker } from './cookie.js';
 import { bytesEqual, compareBytes, tai64n, tai64nAfter } from './crypto.js';
+import { HandshakeQueue } from './handshake-queue.js';
+import { LoadMonitor } from './load.js';
 import {
-  endpointBytes,
   innerLength,
   ipVersion,
   IPV4_DESTINATION_OFFSET,
@@ -41,7 +46,6 @@ import {
 } from './ip.js';
 import { Keypair } from './keypair.js';
 import { encodeKey, generatePrivateKey, secureRandomBytes } from './keys.js';
-import { LoadMonitor } from './load.js';
 import { CookieReply, Initiation, messageType, Response, readU32, Transport } from './messages.js';
 import {
   consumeInitiation,
@@ -54,7 +58,6 @@ import {
   peerSecrets,
 } from './noise.js';
 import { Peer, presharedKeyOrZero } from './peer.js';
-import { Ratelimiter } from './ratelimiter.js';
 import { counterExhausted } from './replay.js';
 import { NEVER, type JitterSource } from './timers.js';
 import {
@@ -70,6 +73,7 @@ import type {
   DropReason,
   Effect,
   Endpoint,
+  HandshakeStats,
   OpenTicket,
   PeerConfig,
   PeerStats,
@@ -104,7 +108,9 @@ function zeroDrops(): Record<DropReason, number> {
     'source-not-allowed': 0,
     'handshake-rejected': 0,
     'cookie-required': 0,
+    'challenge-capped': 0,
     'queue-full': 0,
+    'handshake-queue-full': 0,
   };
 }
 
@@ -131,9 +137,13 @@ export class WireGuardDevice implements JitterSource {
   private readonly randomBytes: (n: number) => Uint8Array;
   private readonly wallClock: () => number;
   private readonly mtu: number;
-  private readonly cookieChecker: CookieChecker;
+  private readonly admission: HandshakeAdmission;
+  private readonly handshakeQueue: HandshakeQueue;
   private readonly load: LoadMonitor;
-  private readonly ratelimiter: Ratelimiter;
+  /** When the queued handshakes want working next (NEVER while the queue is empty). */
+  private handshakesDue = NEVER;
+  private handshakesReceived = 0;
+  private handshakesWorked = 0;
   private readonly peers = new Map<string, Peer>();
   private readonly routes = new AllowedIps<Peer>();
   private readonly indices = new Map<number, IndexEntry>();
@@ -155,9 +165,13 @@ export class WireGuardDevice implements JitterSource {
     this.randomBytes = options.randomBytes ?? secureRandomBytes;
     this.wallClock = options.wallClock ?? Date.now;
     this.mtu = mtu;
-    this.cookieChecker = new CookieChecker(this.publicKey);
-    this.load = new LoadMonitor(options.underLoadThreshold ?? DEFAULT_UNDER_LOAD_THRESHOLD);
-    this.ratelimiter = new Ratelimiter(options.now);
+    this.handshakeQueue = new HandshakeQueue(HANDSHAKE_QUEUE_CAPACITY);
+    this.load = new LoadMonitor(
+      options.underLoadThreshold ?? DEFAULT_UNDER_LOAD_THRESHOLD,
+      HANDSHAKE_QUEUE_CAPACITY,
+      options.now,
+    );
+    this.admission = new HandshakeAdmission(this.publicKey, options.now, this.randomBytes);
     this.lastNow = options.now;
     this.transportCrypto = options.transportCrypto ?? null;
   }
@@ -238,13 +252,13 @@ export class WireGuardDevice implements JitterSource {
           return this.receiveTransport(data, from, now, out);
         case MESSAGE_INITIATION:
           if (data.length !== Initiation.size) return this.drop('malformed');
-          return this.receiveInitiation(data, from, now, out);
+          return this.queueHandshake(data, from, now, true);
         case MESSAGE_RESPONSE:
           if (data.length !== Response.size) return this.drop('malformed');
-          return this.receiveResponse(data, from, now, out);
+          return this.queueHandshake(data, from, now, true);
         case MESSAGE_COOKIE_REPLY:
           if (data.length !== CookieReply.size) return this.drop('malformed');
-          return this.receiveCookieReply(data, now);
+          return this.queueHandshake(data, from, now, false);
         default:
           return this.drop('malformed');
       }
@@ -253,8 +267,38 @@ export class WireGuardDevice implements JitterSource {
     }
   }
 
+  /**
+   * Works queued handshake messages, at most HANDSHAKE_BUDGET units of work
+   * (so at most one that reaches Diffie-Hellman). The caller calls this after
+   * each batch of datagrams; whatever is left is due again
+   * HANDSHAKE_WORK_INTERVAL later (nextDeadline, handleTimers), so a flood is
+   * worked off between batches of data rather than ahead of them. Returns
+   * how many messages it worked (0: nothing changed).
+   */
+  handleHandshakes(now: number, out: Effect[]): number {
+    this.lastNow = now;
+    let spent = 0;
+    let worked = 0;
+    while (spent < HANDSHAKE_BUDGET) {
+      const item = this.handshakeQueue.shift();
+      if (!item) break;
+      worked++;
+      this.handshakesWorked++;
+      try {
+        spent += this.workHandshake(item.data, item.from, now, out) ? HANDSHAKE_NOISE_COST : 1;
+      } catch {
+        // Defensive: no input may escape as an exception.
+        this.drop('malformed');
+        spent++;
+      }
+    }
+    this.handshakesDue = this.handshakeQueue.length > 0 ? now + HANDSHAKE_WORK_INTERVAL : NEVER;
+    return worked;
+  }
+
   handleTimers(now: number, out: Effect[]): void {
     this.lastNow = now;
+    if (this.handshakesDue <= now) this.handleHandshakes(now, out);
     for (const peer of this.peers.values()) {
       const t = peer.timers;
       if (t.earliest() > now) continue;
@@ -297,7 +341,7 @@ export class WireGuardDevice implements JitterSource {
   }
 
   nextDeadline(): number | null {
-    let earliest = NEVER;
+    let earliest = this.handshakesDue;
     for (const peer of this.peers.values()) {
       const t = peer.timers.earliest();
       if (t < earliest) earliest = t;
@@ -318,7 +362,14 @@ export class WireGuardDevice implements JitterSource {
         txPackets: peer.txPackets,
       });
     }
-    return { peers, drops: { ...this.drops } };
+    const handshakes: HandshakeStats = {
+      received: this.handshakesReceived,
+      queued: this.handshakeQueue.length,
+      worked: this.handshakesWorked,
+      challengesSent: this.admission.repliesSent,
+      peakQueue: this.handshakeQueue.peak,
+    };
+    return { peers, drops: { ...this.drops }, handshakes };
   }
 
   /** Random 0..333 ms added to handshake timeouts. */
@@ -507,36 +558,46 @@ export class WireGuardDevice implements JitterSource {
     this.sendHandshakeInitiation(peer, true, now, out);
   }
 
-  /** Checks mac1 and, under load, mac2 and the per-source rate; answers with a cookie when needed. */
-  private admitHandshake(data: Uint8Array, from: Endpoint, now: number, out: Effect[]): boolean {
-    const underLoad = this.load.record(now);
-    if (!this.cookieChecker.checkMac1(data)) {
-      this.drop('bad-mac');
+  /**
+   * Handshake messages wait in the queue, never in the way of transport data.
+   * A full queue turns the rest away before any MAC is computed; a bad mac1
+   * is turned away before it takes a place.
+   */
+  private queueHandshake(data: Uint8Array, from: Endpoint, now: number, hasMac1: boolean): void {
+    this.handshakesReceived++;
+    if (this.handshakeQueue.full) return this.drop('handshake-queue-full');
+    if (hasMac1 && !this.admission.checkMac1(data)) return this.drop('bad-mac');
+    this.handshakeQueue.push(data, from);
+    if (this.handshakesDue === NEVER) this.handshakesDue = now;
+  }
+
+  /** One message from the queue; says whether it went on to Diffie-Hellman work. */
+  private workHandshake(data: Uint8Array, from: Endpoint, now: number, out: Effect[]): boolean {
+    const type = messageType(data);
+    if (type === MESSAGE_COOKIE_REPLY) {
+      this.receiveCookieReply(data, now);
       return false;
     }
-    if (!underLoad) return true;
-    const source = endpointBytes(from.host, from.port);
-    if (!this.cookieChecker.checkMac2(data, source, now)) {
-      const reply = this.cookieChecker.createReply(
-        data,
-        readU32(data, Initiation.sender),
-        source,
-        now,
-        this.randomBytes,
-      );
-      out.push({ type: 'udp', to: { host: from.host, port: from.port }, data: reply });
-      this.drop('cookie-required');
-      return false;
+    const underLoad = this.load.underLoad(this.handshakeQueue.length, now);
+    switch (this.admission.admit(data, from, underLoad, now, out)) {
+      case 'cookie-sent':
+        this.drop('cookie-required');
+        return false;
+      case 'unanswered':
+        this.drop('challenge-capped');
+        return false;
+      case 'rate-limited':
+        this.drop('handshake-rejected');
+        return false;
+      case 'admit':
+        break;
     }
-    if (!this.ratelimiter.allow(from.host, now)) {
-      this.drop('handshake-rejected');
-      return false;
-    }
+    if (type === MESSAGE_INITIATION) this.receiveInitiation(data, from, now, out);
+    else this.receiveResponse(data, from, now, out);
     return true;
   }
 
   private receiveInitiation(data: Uint8Array, from: Endpoint, now: number, out: Effect[]): void {
-    if (!this.admitHandshake(data, from, now, out)) return;
     const opened = openInitiation(this.identity, data);
     if (opened === 'decrypt') return this.drop('decrypt');
     if (opened === 'rejected') return this.drop('handshake-rejected');
@@ -579,7 +640,6 @@ export class WireGuardDevice implements JitterSource {
   }
 
   private receiveResponse(data: Uint8Array, from: Endpoint, now: number, out: Effect[]): void {
-    if (!this.admitHandshake(data, from, now, out)) return;
     const receiver = readU32(data, Response.receiver);
     const entry = this.indices.get(receiver);
     if (!entry || entry.keypair !== null || entry.peer.handshake.localIndex !== receiver) {

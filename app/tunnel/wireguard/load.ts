@@ -1,39 +1,39 @@
 /**
- * Decides when the device is "under load" (whitepaper §5.3): more than
- * `threshold` handshake messages within the last second. wireguard-go judges
- * by its handshake queue length; a sans-IO core has no queue, so the arrival
- * rate stands in for it. Like wireguard-go, the state lingers for
- * UNDER_LOAD_AFTER_TIME after the rate drops.
+ * Decides when the device is "under load" (whitepaper §5.3), judged as each
+ * queued handshake message is taken for work. As in wireguard-go: when
+ * `threshold` messages or more still wait in the handshake queue. And, because
+ * this core's X25519 is some 30 times slower than wireguard-go's, also when
+ * more handshakes would reach Diffie-Hellman without a cookie than
+ * UNDER_LOAD_NOISE_PER_SECOND (with a burst of as many): a flood the worker
+ * keeps up with never backs the queue up, but would still cost its DH work.
+ * Either way the state lasts UNDER_LOAD_AFTER_TIME after it was last seen.
  */
-import { UNDER_LOAD_AFTER_TIME } from './constants.js';
-
-const WINDOW = 1000;
-/** Bounds the ring so a huge threshold cannot allocate unbounded memory. */
-export const MAX_UNDER_LOAD_THRESHOLD = 1 << 16;
+import { UNDER_LOAD_AFTER_TIME, UNDER_LOAD_NOISE_PER_SECOND } from './constants.js';
+import { TokenBucket } from './ratelimiter.js';
 
 export class LoadMonitor {
-  /** Arrival times of the last threshold + 1 handshake messages. */
-  private readonly arrivals: Float64Array;
-  private next = 0;
-  private count = 0;
+  private readonly noise: TokenBucket;
   private underLoadUntil = Number.NEGATIVE_INFINITY;
 
-  /** threshold 0 = always under load (useful to force cookies). */
-  constructor(threshold: number) {
-    if (!Number.isInteger(threshold) || threshold < 0 || threshold > MAX_UNDER_LOAD_THRESHOLD) {
-      throw new Error(`under-load threshold must be an integer 0..${MAX_UNDER_LOAD_THRESHOLD}`);
+  /** threshold 0 = always under load (forces cookies). */
+  constructor(
+    private readonly threshold: number,
+    maxThreshold: number,
+    now: number,
+  ) {
+    if (!Number.isInteger(threshold) || threshold < 0 || threshold > maxThreshold) {
+      throw new Error(`under-load threshold must be an integer 0..${maxThreshold}`);
     }
-    this.arrivals = new Float64Array(threshold + 1);
+    this.noise = new TokenBucket(UNDER_LOAD_NOISE_PER_SECOND, UNDER_LOAD_NOISE_PER_SECOND, now);
   }
 
-  /** Records one handshake message at `now` and says whether we are now under load. */
-  record(now: number): boolean {
-    const size = this.arrivals.length;
-    this.arrivals[this.next] = now;
-    this.next = (this.next + 1) % size;
-    if (this.count < size) this.count++;
-    // The oldest of the last threshold+1 arrivals lies within the window: rate exceeded.
-    if (this.count === size && now - this.arrivals[this.next % size]! < WINDOW) {
+  /**
+   * Whether the message just taken is worked under load, given how many wait
+   * behind it. When this says no, the message goes on to Diffie-Hellman, which
+   * is what the allowance counts.
+   */
+  underLoad(waiting: number, now: number): boolean {
+    if (waiting >= this.threshold || (now >= this.underLoadUntil && !this.noise.take(now))) {
       this.underLoadUntil = now + UNDER_LOAD_AFTER_TIME;
       return true;
     }

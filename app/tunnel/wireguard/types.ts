@@ -40,9 +40,10 @@ export interface DeviceOptions {
    */
   wallClock?: () => number;
   /**
-   * Handshake messages per second above which the device is "under load" and
-   * demands cookies (mac2) before doing any DH. 0 = always under load.
-   * Default 128.
+   * Handshake messages waiting in the queue at or above which the device is
+   * "under load" (and stays so for a second after) and demands cookies (mac2)
+   * before doing any DH. 0 = always under load. Default 512, 1/8 of the queue.
+   * (A high rate of handshakes reaching DH also counts as load; see load.ts.)
    */
   underLoadThreshold?: number;
   /**
@@ -104,7 +105,9 @@ export type DropReason =
   | 'source-not-allowed' // inner source address not in the peer's AllowedIPs
   | 'handshake-rejected' // initiation for unknown peer, stale timestamp, flood
   | 'cookie-required' // under load, answered with a cookie reply
-  | 'queue-full'; // staged packets waiting for a handshake overflowed
+  | 'challenge-capped' // under load without mac2, but the cookie-reply caps left it unanswered
+  | 'queue-full' // staged packets waiting for a handshake overflowed
+  | 'handshake-queue-full'; // handshake message arriving while the handshake queue was full
 
 export interface PeerStats {
   publicKey: string;
@@ -117,7 +120,25 @@ export interface PeerStats {
   txPackets: number;
 }
 
+/**
+ * The handshake queue's counters. Names avoid "cookie": log redaction hides
+ * fields whose name contains it.
+ */
+export interface HandshakeStats {
+  /** Handshake messages (right type and length) that arrived. */
+  received: number;
+  /** Waiting in the queue now. */
+  queued: number;
+  /** Taken from the queue and worked. */
+  worked: number;
+  /** Cookie replies sent (the challenge for mac2 under load). */
+  challengesSent: number;
+  /** Most messages the queue held at once. */
+  peakQueue: number;
+}
+
 export interface DeviceStats {
   peers: PeerStats[];
   drops: Record<DropReason, number>;
+  handshakes: HandshakeStats;
 }

@@ -1,7 +1,7 @@
 // Two TunnelEngines wired back to back in memory: the real core, the real crypto worker
 // pool and GSO queue, with in-memory stand-ins only for the kernel (TUN and UDP). Checks
 // what the kernel cannot show directly: exact per-peer order under parallel crypto, GSO
-// runs per batch, and the fallback path.
+// runs per batch, the fallback path, and handshakes worked a budget at a time.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../../../app/log/logger.js';
@@ -16,6 +16,7 @@ import type {
 import { TunnelEngine } from '../../../app/tunnel/engine.js';
 import { WireGuardDevice } from '../../../app/tunnel/wireguard/device.js';
 import { generatePrivateKey, publicKeyFromPrivate } from '../../../app/tunnel/wireguard/keys.js';
+import type { Effect } from '../../../app/tunnel/wireguard/types.js';
 import { cidr, ipv4Packet } from '../wireguard/harness.js';
 
 function batchOf(packets: Uint8Array[]): PacketBatch {
@@ -127,22 +128,24 @@ class MemoryUdp implements UdpSocket {
     };
   }
   close(): void {}
+  /** Hands `parts` to the engine at once, as one batch from `from`:`port`. */
+  receive(parts: Uint8Array[], from: Uint8Array, port: number): void {
+    const b = batchOf(parts);
+    const addrs = new Uint8Array(16 * parts.length);
+    parts.forEach((_, i) => addrs.set(from, i * 16));
+    this.onDatagrams?.({
+      ...b,
+      ports: new Uint16Array(parts.length).fill(port),
+      families: new Uint8Array(parts.length).fill(4),
+      addrs,
+    });
+  }
   private deliver(parts: Uint8Array[]): void {
     const to = this.peer;
     if (!to) return;
     const from = this.addr;
     const port = this.port;
-    setImmediate(() => {
-      const b = batchOf(parts);
-      const addrs = new Uint8Array(16 * parts.length);
-      parts.forEach((_, i) => addrs.set(from, i * 16));
-      to.onDatagrams?.({
-        ...b,
-        ports: new Uint16Array(parts.length).fill(port),
-        families: new Uint8Array(parts.length).fill(4),
-        addrs,
-      });
-    });
+    setImmediate(() => to.receive(parts, from, port));
   }
 }
 
@@ -250,6 +253,49 @@ test('when the socket refuses GSO the engine keeps sending and the fallback is v
     await until(() => tunB.written.length === 128, '128 packets');
     assert.equal(a.stats().gso, false);
     assert.equal(udpA.gsoFallbacks, 1);
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+test('1000 handshake initiations in one batch: data right behind them is not held up, and the queue drains on the timer', async () => {
+  const { a, b, tunA, tunB, udpB } = makePair(0);
+  try {
+    tunA.onPackets!(batchOf([numbered(0)]));
+    await until(() => tunB.written.length === 1, 'the first packet after the handshake');
+    // Initiations with a valid mac1 for B from an identity it does not know: anyone can send them.
+    const stranger = new WireGuardDevice({ privateKey: generatePrivateKey(), now: 0 });
+    stranger.addPeer({
+      publicKey: b.device.publicKey,
+      endpoint: { host: '192.0.2.2', port: 51002 },
+      allowedIps: [],
+    });
+    const made: Effect[] = [];
+    stranger.probePeers(0, made);
+    const initiation = made.find((e) => e.type === 'udp');
+    assert.ok(initiation?.type === 'udp');
+    const queuedWhenDataArrived: number[] = [];
+    const write = tunB.writeBatch.bind(tunB);
+    tunB.writeBatch = (...args) => {
+      queuedWhenDataArrived.push(b.device.stats().handshakes.queued);
+      return write(...args);
+    };
+    const worked0 = b.device.stats().handshakes.worked;
+    udpB.receive(
+      Array.from({ length: 1000 }, () => initiation.data),
+      new Uint8Array([203, 0, 113, 9]),
+      40_000,
+    );
+    const afterBatch = b.device.stats().handshakes;
+    const withBatch = afterBatch.worked - worked0;
+    assert.ok(withBatch >= 1 && withBatch <= 64, `one budget of work with the batch: ${withBatch}`);
+    assert.equal(afterBatch.queued, 1000 - (afterBatch.worked - worked0), 'the rest waits');
+    tunA.onPackets!(batchOf([numbered(1)]));
+    await until(() => tunB.written.length === 2, 'the data packet');
+    assert.ok(queuedWhenDataArrived[0]! > 0, 'it arrived while handshakes were still queued');
+    await until(() => b.device.stats().handshakes.queued === 0, 'the queue drained on its own');
+    assert.equal(b.device.stats().handshakes.worked - worked0, 1000);
   } finally {
     await a.stop();
     await b.stop();

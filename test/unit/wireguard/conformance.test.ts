@@ -76,7 +76,12 @@ function deviceWithReferencePeer(
     clock.now += ms;
     clock.wall += ms;
   };
-  return { device, clock, refPrivate, out, udp, tun, events, advance };
+  /** One datagram as a batch of its own: received, then the handshake budget worked. */
+  const receive = (data: Uint8Array, from: Endpoint = REF_ADDR) => {
+    device.handleDatagram(data, from, clock.now, out);
+    device.handleHandshakes(clock.now, out);
+  };
+  return { device, clock, refPrivate, out, udp, tun, events, advance, receive };
 }
 
 test('the construction and identifier hashes are the published ones, in the core and the reference', () => {
@@ -117,7 +122,7 @@ for (const psk of [undefined, new Uint8Array(32).fill(0x5a)]) {
     });
     d.out.length = 0;
     d.advance(7);
-    d.device.handleDatagram(response, REF_ADDR, d.clock.now, d.out);
+    d.receive(response, REF_ADDR);
     assert.deepEqual(
       d.events().map((e) => e.name),
       ['handshake-complete'],
@@ -134,18 +139,8 @@ for (const psk of [undefined, new Uint8Array(32).fill(0x5a)]) {
     // Data from the reference is delivered without its padding; a keepalive delivers nothing.
     d.out.length = 0;
     const reply = ipv6Packet('fd00::2', 'fd00::1', 23);
-    d.device.handleDatagram(
-      sealData(keys.send, read.senderIndex, 0n, padded16(reply)),
-      REF_ADDR,
-      d.clock.now,
-      d.out,
-    );
-    d.device.handleDatagram(
-      sealData(keys.send, read.senderIndex, 1n, new Uint8Array(0)),
-      REF_ADDR,
-      d.clock.now,
-      d.out,
-    );
+    d.receive(sealData(keys.send, read.senderIndex, 0n, padded16(reply)), REF_ADDR);
+    d.receive(sealData(keys.send, read.senderIndex, 1n, new Uint8Array(0)), REF_ADDR);
     assert.deepEqual(d.tun().map(hex), [hex(reply)]);
     // Counters keep counting on the core's side.
     d.out.length = 0;
@@ -168,7 +163,7 @@ for (const psk of [undefined, new Uint8Array(32).fill(0x5a)]) {
       timestamp: TAI64N(WALL_START),
       ...(psk ? { psk } : {}),
     });
-    d.device.handleDatagram(message, REF_ADDR, d.clock.now, d.out);
+    d.receive(message, REF_ADDR);
     const [response] = d.udp();
     assert.ok(response, 'answered');
     assert.deepEqual(response.to, REF_ADDR, 'to where the initiation came from');
@@ -189,12 +184,7 @@ for (const psk of [undefined, new Uint8Array(32).fill(0x5a)]) {
     assert.deepEqual(d.udp(), []);
 
     const inbound = ipv4Packet('10.0.0.2', '10.0.0.1', 17);
-    d.device.handleDatagram(
-      sealData(keys.send, senderIndex, 0n, padded16(inbound)),
-      REF_ADDR,
-      d.clock.now,
-      d.out,
-    );
+    d.receive(sealData(keys.send, senderIndex, 0n, padded16(inbound)), REF_ADDR);
     assert.deepEqual(d.tun().map(hex), [hex(inbound)]);
     assert.ok(d.events().some((e) => e.name === 'handshake-complete' && e.role === 'responder'));
     const [staged] = d.udp();
@@ -218,7 +208,7 @@ test('core as responder under load: cookie reply to the reference, then its mac2
       timestamp: TAI64N(timestampMs),
       ...(cookie ? { cookie } : {}),
     });
-    d.device.handleDatagram(built.message, from, d.clock.now, d.out);
+    d.receive(built.message, from);
     return built;
   };
 
@@ -281,7 +271,7 @@ test('core as initiator: it stores a cookie from the reference and proves it wit
     receivedMac1: initiation.subarray(116, 132),
   });
   d.out.length = 0;
-  d.device.handleDatagram(reply, REF_ADDR, d.clock.now, d.out);
+  d.receive(reply, REF_ADDR);
   assert.deepEqual(d.out, [], 'a cookie reply causes no output of its own');
   assert.equal(d.device.stats().drops.decrypt, 0, 'it authenticated');
 
@@ -308,7 +298,7 @@ test('core as initiator: it stores a cookie from the reference and proves it wit
     nonce: new Uint8Array(24),
     receivedMac1: late.subarray(116, 132),
   });
-  d.device.handleDatagram(forged, REF_ADDR, d.clock.now, d.out);
+  d.receive(forged, REF_ADDR);
   assert.equal(d.device.stats().drops.decrypt, 1);
 });
 
@@ -324,7 +314,7 @@ test('the core rejects a reference initiation whose timestamp is not newer than 
       senderIndex: 7,
       timestamp: TAI64N(ms),
     });
-    d.device.handleDatagram(message, REF_ADDR, d.clock.now, d.out);
+    d.receive(message, REF_ADDR);
     return d.udp().length;
   };
   assert.equal(send(WALL_START, 6), 1);

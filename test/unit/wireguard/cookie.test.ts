@@ -1,19 +1,18 @@
 // Under load the responder answers initiations with a cookie reply (XChaCha20-Poly1305)
 // instead of doing Diffie-Hellman; the initiator stores the cookie and proves it with mac2.
-// Also: when "under load" starts and ends, the per-source rate limit, the rotation of Rm.
+// Also: the per-source rate limit and the rotation of Rm. When "under load" starts and ends,
+// and the queue around it, are in handshake-queue.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   COOKIE_REFRESH_TIME,
   COOKIE_REPLY_SIZE,
-  REKEY_AFTER_TIME,
   REKEY_TIMEOUT,
-  UNDER_LOAD_AFTER_TIME,
 } from '../../../app/tunnel/wireguard/constants.js';
+import type { HandshakeAdmission } from '../../../app/tunnel/wireguard/admission.js';
 import { CookieChecker } from '../../../app/tunnel/wireguard/cookie.js';
 import { endpointBytes } from '../../../app/tunnel/wireguard/ip.js';
 import { generatePrivateKey, publicKeyFromPrivate } from '../../../app/tunnel/wireguard/keys.js';
-import { LoadMonitor } from '../../../app/tunnel/wireguard/load.js';
 import { Ratelimiter } from '../../../app/tunnel/wireguard/ratelimiter.js';
 import { establish, ipv4Packet, pair, seededRandom, sentOfType } from './harness.js';
 import { mac1, mac2, openCookieReply } from './reference.js';
@@ -87,46 +86,6 @@ test('the initiator puts mac2 on its retry only after it holds a cookie', () => 
   assert.ok(response.data.subarray(76).every((x) => x === 0));
 });
 
-test('"under load" is decided by the handshake rate, and ends a second after it drops', () => {
-  const { net, a, b } = pair({ bExtra: { underLoadThreshold: 2 } });
-  establish(net, a, b);
-  const initiation = sentOfType(a, 1)[0]!;
-  assert.equal(sentOfType(b, 3).length, 0, 'one message: not under load');
-  net.now += 100;
-  net.deliver(initiation); // a replay, rejected, but it counts towards the rate
-  assert.equal(sentOfType(b, 3).length, 0, 'two in a second: still not under load');
-  net.now += 100;
-  net.deliver(initiation);
-  assert.equal(sentOfType(b, 3).length, 1, 'three in a second: cookie reply');
-  // Handshakes keep arriving faster than the threshold: still under load.
-  net.now += UNDER_LOAD_AFTER_TIME - 100;
-  net.deliver(initiation);
-  assert.equal(sentOfType(b, 3).length, 2);
-  // Once the rate has been low for a while, A's next handshake (its rekey once the session
-  // is older than REKEY_AFTER_TIME) is answered directly again.
-  net.now += UNDER_LOAD_AFTER_TIME + 1;
-  const responses = sentOfType(b, 2).length;
-  net.advance(REKEY_AFTER_TIME + 1);
-  a.tunIn(ipv4Packet('10.0.0.1', '10.0.0.2', 9));
-  assert.equal(sentOfType(b, 2).length, responses + 1);
-  assert.equal(sentOfType(b, 3).length, 2);
-});
-
-test('LoadMonitor: more than `threshold` messages within a second, lingering UNDER_LOAD_AFTER_TIME', () => {
-  const m = new LoadMonitor(3);
-  const t = 10_000;
-  assert.deepEqual(
-    [0, 100, 200].map((d) => m.record(t + d)),
-    [false, false, false],
-  );
-  assert.equal(m.record(t + 300), true, 'the fourth within 1 s');
-  assert.equal(m.record(t + 1_250), true, 'lingers after the burst');
-  assert.equal(m.record(t + 1_400), false, 'rate low and the linger time passed');
-  assert.equal(new LoadMonitor(0).record(0), true, 'threshold 0: always under load');
-  assert.throws(() => new LoadMonitor(-1), /threshold/);
-  assert.throws(() => new LoadMonitor(1.5), /threshold/);
-});
-
 test('Ratelimiter: bursts of 5 then 20 per second per source; IPv6 sources share a /64', () => {
   const r = new Ratelimiter(0);
   const t = 1_000;
@@ -148,7 +107,8 @@ test('under load, valid mac2 from one source is still rate limited per source', 
   establish(net, a, b);
   net.advance(REKEY_TIMEOUT + 400); // A now holds a cookie; the session is up
   assert.equal(b.tun.length, 1);
-  const checker = b.device['cookieChecker'] as CookieChecker;
+  const admission = b.device['admission'] as HandshakeAdmission;
+  const checker = admission['checker'] as CookieChecker;
   const source = endpointBytes(a.addr.host, a.addr.port);
   const withMac2 = sentOfType(a, 1).at(-1)!;
   assert.ok(checker.checkMac2(withMac2.data, source, net.now), 'its mac2 is valid');
@@ -158,7 +118,7 @@ test('under load, valid mac2 from one source is still rate limited per source', 
   for (let i = 0; i < 10; i++) net.deliver(withMac2);
   assert.equal(b.device.stats().drops['handshake-rejected'] - rejectedBefore, 10);
   assert.equal(sentOfType(b, 2).length, 1, 'no new response for replays');
-  const limiter = b.device['ratelimiter'] as Ratelimiter;
+  const limiter = admission['handshakeRate'] as Ratelimiter;
   assert.equal(limiter.allow(a.addr.host, net.now), false, 'the bucket is empty');
 });
 

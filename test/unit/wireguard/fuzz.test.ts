@@ -26,7 +26,10 @@ function u32From(random: (n: number) => Uint8Array): () => number {
 
 function feed(node: Node, data: Uint8Array, from = { host: '192.0.2.1', port: 51820 }): Effect[] {
   const out: Effect[] = [];
-  assert.doesNotThrow(() => node.device.handleDatagram(data, from, node.net.now, out));
+  assert.doesNotThrow(() => {
+    node.device.handleDatagram(data, from, node.net.now, out);
+    node.device.handleHandshakes(node.net.now, out);
+  });
   return out;
 }
 

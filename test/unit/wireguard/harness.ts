@@ -193,7 +193,9 @@ export class Net {
     const node = this.nodes.find((n) => n.addr.host === d.to.host && n.addr.port === d.to.port);
     if (!node) return;
     const out: Effect[] = [];
+    // A batch of one datagram, as the engine hands them over: then the handshake budget.
     node.device.handleDatagram(d.data, d.from, this.now, out);
+    node.device.handleHandshakes(this.now, out);
     this.absorb(node, out);
   }
 

@@ -9,7 +9,10 @@ import { establish, ipv4Packet, pair, totalDrops, type Node } from './harness.js
 /** Feeds `data` to `node` as if from its peer; returns what came out. */
 function feed(node: Node, data: Uint8Array, from = { host: '192.0.2.1', port: 51820 }): Effect[] {
   const out: Effect[] = [];
-  assert.doesNotThrow(() => node.device.handleDatagram(data, from, node.net.now, out));
+  assert.doesNotThrow(() => {
+    node.device.handleDatagram(data, from, node.net.now, out);
+    node.device.handleHandshakes(node.net.now, out);
+  });
   return out;
 }
 

@@ -134,6 +134,8 @@ test('effects outlive the buffers the caller passed in, which the caller may reu
   const out: Effect[] = [];
   b.device.handleDatagram(wire, initiation.from, net.now, out);
   wire.fill(0);
+  // Queued, and worked only now, from the queue's own copy.
+  b.device.handleHandshakes(net.now, out);
   net.absorb(b, out);
   net.filter = () => 'deliver';
   net.flush();
