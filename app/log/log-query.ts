@@ -88,9 +88,19 @@ export class LogView {
     return `${this.process}:${this.instance}:${this.resets}`;
   }
 
-  /** The log's files, oldest first, with their lines (for tests and diagnostics). */
-  get files(): { name: string; lines: number }[] {
-    return this.timeline.files.map((f) => ({ name: f.name, lines: f.lines }));
+  /** The log's files, oldest first (for tests and diagnostics). */
+  get files(): { name: string; lines: number; identity: string; inMemory: boolean }[] {
+    return this.timeline.files.map((f) => ({
+      name: f.name,
+      lines: f.lines,
+      identity: f.identity,
+      inMemory: f.inMemory,
+    }));
+  }
+
+  /** Files indexed since the view opened (each once, whatever it was renamed to since). */
+  get indexedFiles(): number {
+    return this.timeline.indexedFiles;
   }
 
   /** Picks up appended lines, rotations and truncations. */

@@ -25,6 +25,7 @@ export interface TimelineRefresh {
 
 export class LogTimeline {
   private list: LogFileIndex[] = [];
+  private opened = 0;
   /** Timeline line number of each file's first line; one more entry: the total. */
   private firsts: number[] = [0];
 
@@ -40,6 +41,11 @@ export class LogTimeline {
 
   get lines(): number {
     return this.firsts[this.firsts.length - 1]!;
+  }
+
+  /** Files indexed since the timeline was made: a rotation adds one (the new file), not all. */
+  get indexedFiles(): number {
+    return this.opened;
   }
 
   /** Timeline line number of file k's first line (k === files.length: the total). */
@@ -81,6 +87,7 @@ export class LogTimeline {
         const memoryLimit = Math.max(0, budget - used);
         if (opened.size <= memoryLimit) used += opened.size;
         index = new LogFileIndex(opened, entry.name, { ...this.options, memoryLimit });
+        this.opened++;
       }
       index.name = entry.name;
       kept.set(entry.identity, index);
