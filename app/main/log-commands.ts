@@ -3,14 +3,17 @@
  * the helper's through the helper (its file may be root's), and both
  * interleaved by time (merged-log.ts) from those two, main first at equal times.
  */
-import type { LogFilter } from '../../ipc/schema.js';
+import type { LogFilter, RequestOf, ResponseOf } from '../../ipc/schema.js';
 import { CommandError, type Handlers } from '../../ipc/server.js';
 import type { LogService } from '../log/log-service.js';
 import { MergedLog, type LogReader } from '../log/merged-log.js';
 
 type LogHandlers = Pick<Handlers, 'readLogs' | 'findLogTime'>;
+type LogCommands = {
+  [C in keyof LogHandlers]: (request: RequestOf<C>) => Promise<ResponseOf<C>>;
+};
 
-export function logCommands(mainLogs: LogService, helper: LogHandlers): LogHandlers {
+export function logCommands(mainLogs: LogService, helper: LogHandlers): LogCommands {
   const helperLog: LogReader = {
     read: async (filter: LogFilter, offset: number, limit: number) =>
       helper.readLogs({ source: 'helper', filter, offset, limit }),
@@ -19,7 +22,7 @@ export function logCommands(mainLogs: LogService, helper: LogHandlers): LogHandl
   };
   const both = new MergedLog(mainLogs.reader('main'), helperLog);
   return {
-    readLogs: (request) => {
+    readLogs: async (request) => {
       if (request.source === 'main') return mainLogs.readLogs(request);
       if (request.source === 'helper') return helper.readLogs(request);
       return both.read(request.filter, request.offset, request.limit);
