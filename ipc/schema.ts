@@ -94,10 +94,28 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
-/** One line of a JSONL log as the viewer gets it: parsed, or raw and marked. */
+/** Which process wrote a log. */
+export const LogProcess = z.enum(['main', 'helper']);
+export type LogProcess = z.infer<typeof LogProcess>;
+
+/** What the viewer reads: one process's log, or both interleaved by time. */
+export const LogSource = z.enum(['main', 'helper', 'both']);
+export type LogSource = z.infer<typeof LogSource>;
+
+/**
+ * One line of a JSONL log as the viewer gets it: parsed, or raw and marked.
+ * A log is its file and the files rotated out of it (`main.jsonl.1` …), so a
+ * line says which file it is in (`file`, the name in the log folder) and where
+ * (`line`, 0-based in that file). A malformed line has no time of its own; it
+ * belongs with the line before it, whose time is `lastTime` (null when no
+ * earlier line has one): that is where time searches and the interleaving of
+ * two logs put it.
+ */
 export const LogLine = z.discriminatedUnion('ok', [
   z.object({
     ok: z.literal(true),
+    process: LogProcess,
+    file: Text(255),
     line: Count,
     time: Text(64),
     level: LogLevel,
@@ -105,15 +123,19 @@ export const LogLine = z.discriminatedUnion('ok', [
     message: Text(10_000),
     fields: z.record(z.string(), z.unknown()),
   }),
-  z.object({ ok: z.literal(false), line: Count, raw: Text(100_000), problem: Text(200) }),
+  z.object({
+    ok: z.literal(false),
+    process: LogProcess,
+    file: Text(255),
+    line: Count,
+    raw: Text(100_000),
+    problem: Text(200),
+    lastTime: Text(64).nullable(),
+  }),
 ]);
 export type LogLine = z.infer<typeof LogLine>;
 
 export const ConfigProblem = z.object({ line: Count.nullable(), message: Text(500) });
-
-/** Which process's log a viewer request is about. */
-export const LogProcess = z.enum(['main', 'helper']);
-export type LogProcess = z.infer<typeof LogProcess>;
 
 /**
  * What the log viewer shows: lines at or above `minLevel` (malformed lines are
@@ -163,19 +185,30 @@ export const commands = {
   removeProfile: { request: z.object({ profileId: Text(64) }), response: Empty },
   getSettings: { request: Empty, response: Settings },
   setSettings: { request: Settings.partial(), response: Settings },
-  /** A page of the lines matching `filter`: `offset` counts matching lines, not file lines. */
+  /**
+   * A page of the lines matching `filter`, oldest first: `offset` counts matching
+   * lines, not file lines. The answer may hold fewer lines than `limit` even
+   * before the end (it is bounded in bytes, see app/log/page-budget.ts); the
+   * next page starts where it stopped. `generation` changes when earlier
+   * answers' offsets no longer hold (a rotation, a truncation): re-read then.
+   */
   readLogs: {
     request: z.object({
-      process: LogProcess,
+      source: LogSource,
       filter: LogFilter,
       offset: Count,
       limit: z.number().int().min(1).max(10_000),
     }),
-    response: z.object({ lines: z.array(LogLine), totalLines: Count, matching: Count }),
+    response: z.object({
+      lines: z.array(LogLine),
+      totalLines: Count,
+      matching: Count,
+      generation: Text(200),
+    }),
   },
   /** Offset (among matching lines) of the first line at or after `time` (RFC 3339). */
   findLogTime: {
-    request: z.object({ process: LogProcess, filter: LogFilter, time: Text(64) }),
+    request: z.object({ source: LogSource, filter: LogFilter, time: Text(64) }),
     response: z.object({ offset: Count }),
   },
   /** Writes a zip of all logs (rotated ones too) for support; returns where. */

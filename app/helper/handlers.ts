@@ -3,12 +3,23 @@
  * `helperCommandNames`): the tunnel, the profiles with their keys, and its
  * own log. Everything else is the GUI's business.
  */
-import type { HelperCommandName } from '../../ipc/schema.js';
+import type { HelperCommandName, LogSource } from '../../ipc/schema.js';
 import { CommandError, type Handlers } from '../../ipc/server.js';
 import type { LogService } from '../log/log-service.js';
 import type { Logger } from '../log/logger.js';
 import { ProfileNotFound, type ProfileStore } from './profile-store.js';
 import type { TunnelController } from './tunnel-controller.js';
+
+/**
+ * The helper reads only its own log: main's is the GUI's to read, and the
+ * helper is root, which must not read files the user's directory points at.
+ */
+function ownLog<R extends { source: LogSource }>(request: R): R {
+  if (request.source !== 'helper') {
+    throw new CommandError('invalid-request', 'The service reads only its own log.');
+  }
+  return request;
+}
 
 export function helperHandlers(
   profiles: ProfileStore,
@@ -63,7 +74,7 @@ export function helperHandlers(
         await profiles.remove(profileId);
         return {};
       }),
-    readLogs: (request) => logs.readLogs(request),
-    findLogTime: (request) => logs.findLogTime(request),
+    readLogs: (request) => logs.readLogs(ownLog(request)),
+    findLogTime: (request) => logs.findLogTime(ownLog(request)),
   };
 }

@@ -1,19 +1,21 @@
 /**
- * The indexing pass behind the log viewer: one read of a JSONL log records
+ * The indexing pass behind the log viewer: one read of a JSONL log file records
  * where each line starts (8 bytes a line) and its level code (1 byte a line,
  * see line-shape.ts), and, for files up to `memoryLimit`, keeps an ASCII-folded
  * copy of the bytes so text searches never touch the disk. Displayed text is
  * always read back from the file with positioned reads: the folded copy has
- * lost case, and a handle held open keeps reading the same file even after the
- * logger rotates it away.
+ * lost case.
  *
- * Growth: `refresh()` indexes what was appended since the last scan. A partial
- * last line waits for its newline. The file being replaced (rotation: another
- * inode at the path), truncated or removed resets the index.
+ * An index belongs to one file (one inode, opened by log-files.ts), not to a
+ * name: it keeps reading the same file when a rotation renames it, so a
+ * rotated file is indexed once. `refresh()` indexes what was appended since
+ * the last scan; a partial last line waits for its newline; a file that
+ * shrank (truncated in place) is indexed again from the start.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { foldAscii } from './ascii-fold.js';
 import { levelCode } from './line-shape.js';
+import type { OpenedLogFile } from './log-files.js';
 
 export interface IndexOptions {
   /** Files up to this size keep a folded copy in memory. Default 512 MiB. */
@@ -23,7 +25,7 @@ export interface IndexOptions {
 }
 
 export interface RefreshResult {
-  /** The index started over (rotation, truncation, removal). */
+  /** The index started over (the file shrank). */
   reset: boolean;
   /** Lines added by this refresh (after a reset: all lines). */
   added: number;
@@ -37,16 +39,11 @@ export interface FoldedChunk {
   end: number;
 }
 
-const DEFAULT_MEMORY_LIMIT = 512 * 1024 * 1024;
+export const DEFAULT_MEMORY_LIMIT = 512 * 1024 * 1024;
 // Small enough that the first chunk, run before the JIT has warmed up, stays a short stall.
 const DEFAULT_CHUNK = 512 * 1024;
 /** Lines closer than this are fetched with one read when a page is assembled. */
 const READ_GAP = 64 * 1024;
-
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
 
 export class LogFileIndex {
   private starts = new Float64Array(1024);
@@ -54,23 +51,45 @@ export class LogFileIndex {
   private count = 0;
   /** Bytes of complete lines indexed so far. */
   private scanned = 0;
-  private file: FileHandle | null = null;
-  private identity = '';
+  private readonly file: FileHandle;
   /** Folded bytes [0, scanned) when the file fits in memory; null otherwise. */
   private folded: Buffer | null = null;
   private readonly memoryLimit: number;
   private readonly chunk: number;
+  private closed = false;
+  private restarts = 0;
+  /** `dev:ino` of the file. */
+  readonly identity: string;
 
+  /** `name`: what the file is called now (a rotation renames it). */
   constructor(
-    readonly path: string,
+    opened: OpenedLogFile,
+    public name: string,
     options: IndexOptions = {},
   ) {
+    this.file = opened.handle;
+    this.identity = opened.identity;
     this.memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     this.chunk = options.chunkBytes ?? DEFAULT_CHUNK;
   }
 
   get lines(): number {
     return this.count;
+  }
+
+  /** Times the index started over because the file shrank: line numbers from before are void. */
+  get resets(): number {
+    return this.restarts;
+  }
+
+  /** Bytes of complete lines indexed. */
+  get bytes(): number {
+    return this.scanned;
+  }
+
+  /** Whether searches run on a folded copy in memory. */
+  get inMemory(): boolean {
+    return this.folded !== null;
   }
 
   /** Level code (0 error .. 4 trace, 5 malformed) of each line; valid below `lines`. */
@@ -83,29 +102,19 @@ export class LogFileIndex {
     return i < this.count ? this.starts[i]! : this.scanned;
   }
 
-  /** Indexes whatever was appended; starts over when the file was replaced or shrank. */
+  /** Bytes of line i with its terminator. */
+  lineBytes(i: number): number {
+    return this.startOf(i + 1) - this.startOf(i);
+  }
+
+  /** Indexes whatever was appended; starts over when the file shrank. */
   async refresh(): Promise<RefreshResult> {
+    if (this.closed) return { reset: false, added: 0 };
+    const size = (await this.file.stat()).size;
     let reset = false;
-    let size: number;
-    try {
-      const onDisk = await stat(this.path);
-      const identity = `${onDisk.dev}:${onDisk.ino}`;
-      if (this.file && identity !== this.identity) {
-        reset = this.clear();
-      }
-      if (!this.file) {
-        this.file = await open(this.path, 'r');
-        const opened = await this.file.stat();
-        this.identity = `${opened.dev}:${opened.ino}`;
-      }
-      size = (await this.file.stat()).size;
-    } catch (err) {
-      if (!isMissing(err)) throw err;
-      return { reset: this.clear(), added: 0 };
-    }
     if (size < this.scanned) {
-      // Truncated in place: same file, indexed again from the start.
       this.forget();
+      this.restarts++;
       reset = true;
     }
     const before = this.count;
@@ -113,20 +122,40 @@ export class LogFileIndex {
     return { reset, added: this.count - before };
   }
 
-  /** The text of each given line (ascending line numbers), without its line terminator. */
-  async readLines(lines: ArrayLike<number>): Promise<string[]> {
+  /**
+   * The text of each given line (ascending line numbers), without its line
+   * terminator; a line longer than `cap` bytes comes back as its first `cap`
+   * bytes (the caller knows from lineBytes that it was cut).
+   */
+  async readLines(lines: ArrayLike<number>, cap = Infinity): Promise<string[]> {
     const out = new Array<string>(lines.length);
     const groups: [number, number][] = [];
     for (let k = 0; k < lines.length; k++) {
-      const last = groups[groups.length - 1];
       const line = lines[k]!;
-      if (last && this.startOf(line) - this.startOf(lines[last[1] - 1]! + 1) <= READ_GAP) {
+      if (this.lineBytes(line) > cap) {
+        groups.push([k, k + 1]);
+        continue;
+      }
+      const last = groups[groups.length - 1];
+      const prev = last ? lines[last[1] - 1]! : -1;
+      if (
+        last &&
+        last[1] === k &&
+        this.lineBytes(prev) <= cap &&
+        this.startOf(line) - this.startOf(prev + 1) <= READ_GAP
+      ) {
         last[1] = k + 1;
       } else groups.push([k, k + 1]);
     }
     await Promise.all(
       groups.map(async ([from, to]) => {
-        const begin = this.startOf(lines[from]!);
+        const first = lines[from]!;
+        if (this.lineBytes(first) > cap) {
+          const begin = this.startOf(first);
+          out[from] = (await this.read(begin, begin + cap)).toString('utf8');
+          return;
+        }
+        const begin = this.startOf(first);
         const buf = await this.read(begin, this.startOf(lines[to - 1]! + 1));
         for (let k = from; k < to; k++) {
           const line = lines[k]!;
@@ -168,30 +197,23 @@ export class LogFileIndex {
   }
 
   async close(): Promise<void> {
-    this.clear();
+    if (this.closed) return;
+    this.closed = true;
+    this.forget();
+    // Failing to close a read-only handle changes nothing here.
+    await this.file.close().catch(() => {});
   }
 
   private async read(begin: number, end: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(end - begin);
+    const buf = Buffer.allocUnsafe(Math.max(0, end - begin));
     let got = 0;
     while (got < buf.length) {
-      const { bytesRead } = await this.file!.read(buf, got, buf.length - got, begin + got);
+      const { bytesRead } = await this.file.read(buf, got, buf.length - got, begin + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
     // A file cut short under us reads as what is left; the next refresh resets.
     return got === buf.length ? buf : buf.subarray(0, got);
-  }
-
-  /** Closes the file and forgets everything; returns whether there was anything to forget. */
-  private clear(): boolean {
-    const had = this.file !== null || this.count > 0;
-    // Fire-and-forget: failing to close a read-only handle changes nothing here.
-    this.file?.close().catch(() => {});
-    this.file = null;
-    this.identity = '';
-    this.forget();
-    return had;
   }
 
   private forget(): void {
@@ -213,7 +235,7 @@ export class LogFileIndex {
    * them. The next read is already under way while a chunk is indexed.
    */
   private async scanInMemory(buf: Buffer, size: number): Promise<void> {
-    const file = this.file!;
+    const file = this.file;
     const readAt = (pos: number) => file.read(buf, pos, Math.min(this.chunk, size - pos), pos);
     let pos = this.scanned;
     let pending = readAt(pos);
@@ -237,7 +259,7 @@ export class LogFileIndex {
     while (this.scanned < size) {
       const base = this.scanned;
       const want = Math.min(buf.length, size - base);
-      const { bytesRead } = await this.file!.read(buf, 0, want, base);
+      const { bytesRead } = await this.file.read(buf, 0, want, base);
       if (bytesRead === 0) break;
       const next = this.indexLines(buf.subarray(0, bytesRead), base, 0);
       if (next === 0) {

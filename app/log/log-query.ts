@@ -1,25 +1,34 @@
 /**
- * One JSONL log as the viewer sees it: for a filter (see line-filter.ts), how
- * many lines match, any page of them as schema LogLine objects, and where a
- * point in time falls among them. Matching line numbers are computed once per
- * filter and kept (a few recent filters), extended as the file grows, and
- * dropped when it is rotated or truncated. Operations run one at a time, so a
- * refresh never changes the index under a query that has yielded.
+ * One process's log as the viewer sees it: its file and the files rotated out
+ * of it as one timeline, oldest first (log-timeline.ts). For a filter (see
+ * line-filter.ts): how many lines match, any page of them as schema LogLine
+ * objects, and where a point in time falls among them. Matching line numbers
+ * are computed once per file and filter and kept (a few recent filters): a
+ * rotated file never changes, so its matches survive the rotations that
+ * rename it; the newest file's are extended as it grows. Operations run one at
+ * a time, so a refresh never changes the index under a query that has yielded.
  */
-import type { LogFilter, LogLine } from '../../ipc/schema.js';
+import { randomBytes } from 'node:crypto';
+import type { LogFilter, LogLine, LogProcess } from '../../ipc/schema.js';
 import { levelRank } from './levels.js';
 import { MALFORMED } from './line-shape.js';
-import { LogFileIndex, type IndexOptions, type RefreshResult } from './log-file-index.js';
+import type { LogFileIndex } from './log-file-index.js';
 import { collectMatches, LineList } from './line-filter.js';
-import { toLogLine } from './log-line.js';
-import { parseLogLine } from './parse.js';
+import { MAX_LINE_READ, toLogLine } from './log-line.js';
+import { LogTimeline, type TimelineOptions } from './log-timeline.js';
+import { linesWithin, PAGE_BYTES } from './page-budget.js';
 
-export type LogViewOptions = IndexOptions;
+export interface LogViewOptions extends TimelineOptions {
+  /** Whose log this is; every line says so. */
+  process: LogProcess;
+}
 
 export interface LogPage {
   lines: LogLine[];
   totalLines: number;
   matching: number;
+  /** Changes whenever offsets from earlier answers may no longer hold. */
+  generation: string;
 }
 
 interface Matches {
@@ -28,69 +37,132 @@ interface Matches {
   upTo: number;
 }
 
+interface FileMatches {
+  /** The file's `resets` these were computed under. */
+  resets: number;
+  byFilter: Map<string, Matches>;
+}
+
 /** Recent filters kept: typing in the search box revisits them. */
 const CACHED_FILTERS = 4;
+/** What a line costs in a page besides its text (keys, numbers, the file name), for estimates. */
+const LINE_OVERHEAD = 128;
 
 export class LogView {
-  private readonly index: LogFileIndex;
-  private readonly cache = new Map<string, Matches>();
+  private readonly timeline: LogTimeline;
+  private readonly cache = new WeakMap<LogFileIndex, FileMatches>();
   private queue: Promise<unknown> = Promise.resolve();
   private resets = 0;
+  /** Tells this view's generations from another's (the helper restarted, say). */
+  private readonly instance = randomBytes(4).toString('hex');
 
-  private constructor(path: string, options: LogViewOptions) {
-    this.index = new LogFileIndex(path, options);
+  private constructor(
+    path: string,
+    private readonly options: LogViewOptions,
+  ) {
+    this.timeline = new LogTimeline(path, options);
   }
 
-  /** Indexes the file; a missing file is an empty log that may appear later. */
-  static async open(path: string, options: LogViewOptions = {}): Promise<LogView> {
+  /** Indexes the log; a missing file is an empty log that may appear later. */
+  static async open(path: string, options: LogViewOptions): Promise<LogView> {
     const view = new LogView(path, options);
     await view.refresh();
     return view;
   }
 
   get path(): string {
-    return this.index.path;
+    return this.timeline.basePath;
   }
 
-  /** Complete lines in the file as of the last refresh. */
+  get process(): LogProcess {
+    return this.options.process;
+  }
+
+  /** Complete lines in the log's files as of the last refresh. */
   get totalLines(): number {
-    return this.index.lines;
+    return this.timeline.lines;
   }
 
-  /** Times the file was found replaced, truncated or removed: a follower re-reads from scratch. */
-  get generation(): number {
-    return this.resets;
+  /** Changes when line numbers given out before may have moved (rotation, truncation). */
+  get generation(): string {
+    return `${this.process}:${this.instance}:${this.resets}`;
   }
 
-  /** Picks up appended lines, or starts over after rotation or truncation. */
-  refresh(): Promise<RefreshResult & { totalLines: number }> {
+  /** The log's files, oldest first (for tests and diagnostics). */
+  get files(): { name: string; lines: number; identity: string; inMemory: boolean }[] {
+    return this.timeline.files.map((f) => ({
+      name: f.name,
+      lines: f.lines,
+      identity: f.identity,
+      inMemory: f.inMemory,
+    }));
+  }
+
+  /** Files indexed since the view opened (each once, whatever it was renamed to since). */
+  get indexedFiles(): number {
+    return this.timeline.indexedFiles;
+  }
+
+  /** Picks up appended lines, rotations and truncations. */
+  refresh(): Promise<{ changed: boolean; added: number; totalLines: number }> {
     return this.exclusive(async () => {
-      const result = await this.index.refresh();
-      if (result.reset) {
-        this.cache.clear();
-        this.resets++;
-      }
-      return { ...result, totalLines: this.index.lines };
+      const result = await this.timeline.refresh();
+      if (result.changed) this.resets++;
+      return { ...result, totalLines: this.timeline.lines };
     });
   }
 
   /** How many lines match. */
   count(filter: LogFilter): Promise<number> {
-    return this.exclusive(async () => (await this.matches(filter)).lines.length);
+    return this.exclusive(async () => {
+      const lists = await this.matches(filter);
+      return lists.reduce((n, m) => n + m.length, 0);
+    });
   }
 
-  /** Matching lines [offset, offset + limit), with the counts the viewer shows. */
-  page(filter: LogFilter, offset: number, limit: number): Promise<LogPage> {
+  /**
+   * Matching lines [offset, offset + limit), with the counts the viewer shows.
+   * Fewer lines come back when more would pass `budget` bytes serialised.
+   */
+  page(filter: LogFilter, offset: number, limit: number, budget = PAGE_BYTES): Promise<LogPage> {
     return this.exclusive(async () => {
-      const { lines } = await this.matches(filter);
-      const from = Math.min(Math.max(0, offset), lines.length);
-      const chosen = lines.slice(from, Math.min(lines.length, from + Math.max(0, limit)));
-      const texts = await this.index.readLines(chosen);
-      return {
-        lines: texts.map((text, k) => toLogLine(chosen[k]!, text)),
-        totalLines: this.index.lines,
-        matching: lines.length,
-      };
+      const lists = await this.matches(filter);
+      const files = this.timeline.files;
+      const matching = lists.reduce((n, m) => n + m.length, 0);
+      const from = Math.min(Math.max(0, offset), matching);
+      const end = Math.min(matching, from + Math.max(0, limit));
+      // Which lines, file by file, estimated from their sizes so that a page of
+      // huge lines is not read whole only to be cut.
+      const chosen: { file: number; lines: number[] }[] = [];
+      let k = 0;
+      let before = 0;
+      let estimate = 0;
+      let taken = 0;
+      for (let at = from; at < end; at++) {
+        while (at - before >= lists[k]!.length) before += lists[k++]!.length;
+        const local = lists[k]!.get(at - before);
+        const size = Math.min(files[k]!.lineBytes(local), MAX_LINE_READ) + LINE_OVERHEAD;
+        if (taken > 0 && estimate + size > budget) break;
+        estimate += size;
+        taken++;
+        const last = chosen[chosen.length - 1];
+        if (last?.file === k) last.lines.push(local);
+        else chosen.push({ file: k, lines: [local] });
+      }
+      const lines: LogLine[] = [];
+      const globals: number[] = [];
+      for (const { file, lines: locals } of chosen) {
+        const index = files[file]!;
+        const texts = await index.readLines(locals, MAX_LINE_READ);
+        locals.forEach((local, j) => {
+          const origin = { process: this.process, file: index.name, line: local };
+          lines.push(toLogLine(origin, texts[j]!, index.lineBytes(local)));
+          globals.push(this.timeline.firstLineOf(file) + local);
+        });
+      }
+      await this.fillLastTimes(lines, globals);
+      lines.length = linesWithin(lines, budget);
+      return { lines, totalLines: this.timeline.lines, matching, generation: this.generation };
     });
   }
 
@@ -103,20 +175,31 @@ export class LogView {
     const target = Date.parse(time);
     if (Number.isNaN(target)) return Promise.reject(new Error(`not a time: ${time.slice(0, 64)}`));
     return this.exclusive(async () => {
-      const { lines } = await this.matches(filter);
+      const lists = await this.matches(filter);
       let lo = 0;
-      let hi = this.index.lines;
+      let hi = this.timeline.lines;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if ((await this.effectiveTime(mid)) < target) lo = mid + 1;
+        const at = await this.timeAtOrBefore(mid);
+        if ((at === null ? -Infinity : Date.parse(at)) < target) lo = mid + 1;
         else hi = mid;
       }
-      return lines.countBelow(lo);
+      let below = 0;
+      const files = this.timeline.files;
+      for (let k = 0; k < files.length; k++) {
+        const first = this.timeline.firstLineOf(k);
+        if (lo >= first + files[k]!.lines) below += lists[k]!.length;
+        else {
+          below += lists[k]!.countBelow(lo - first);
+          break;
+        }
+      }
+      return below;
     });
   }
 
   async close(): Promise<void> {
-    await this.exclusive(() => this.index.close());
+    await this.exclusive(() => this.timeline.close());
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -125,38 +208,86 @@ export class LogView {
     return run;
   }
 
-  /** The time of the nearest well-formed line at or before `line`; -Infinity if none. */
-  private async effectiveTime(line: number): Promise<number> {
-    const codes = this.index.levelCodes;
-    let at = line;
-    while (at >= 0 && codes[at] === MALFORMED) at--;
-    if (at < 0) return -Infinity;
-    const [text] = await this.index.readLines([at]);
-    const parsed = parseLogLine(text ?? '');
-    // Cannot fail for a line indexed as well-formed, unless the file changed under us.
-    return parsed.ok ? Date.parse(parsed.entry.time) : -Infinity;
+  /** Sets `lastTime` of the malformed lines among `lines` (at timeline lines `globals`, ascending). */
+  private async fillLastTimes(lines: LogLine[], globals: number[]): Promise<void> {
+    let known: { line: number; time: string | null } | undefined;
+    for (let j = 0; j < lines.length; j++) {
+      const line = lines[j]!;
+      if (line.ok) {
+        known = { line: globals[j]!, time: line.time };
+        continue;
+      }
+      line.lastTime = await this.timeAtOrBefore(globals[j]! - 1, known);
+      known = { line: globals[j]!, time: line.lastTime };
+    }
   }
 
-  private async matches(filter: LogFilter): Promise<Matches> {
-    const key = `${filter.minLevel}\n${filter.text}`;
-    let entry = this.cache.get(key);
-    if (entry) this.cache.delete(key);
-    else entry = { lines: new LineList(), upTo: 0 };
-    // Re-inserted last: the Map's order is the eviction order.
-    this.cache.set(key, entry);
-    while (this.cache.size > CACHED_FILTERS) this.cache.delete(this.cache.keys().next().value!);
-    const total = this.index.lines;
-    if (entry.upTo < total) {
-      const spec = { rank: levelRank(filter.minLevel), text: filter.text };
-      try {
-        await collectMatches(this.index, spec, entry.upTo, total, entry.lines);
-      } catch (err) {
-        // A half-filled list must not be extended later as if it were complete.
-        this.cache.delete(key);
-        throw err;
+  /**
+   * The time of the nearest line at or before timeline line `at` that has one
+   * (is shown as a well-formed line), or null. `known` is the answer for an
+   * earlier line, where the walk back may stop.
+   */
+  private async timeAtOrBefore(
+    at: number,
+    known?: { line: number; time: string | null },
+  ): Promise<string | null> {
+    if (at < 0 || this.timeline.lines === 0) return null;
+    const files = this.timeline.files;
+    const start = this.timeline.locate(Math.min(at, this.timeline.lines - 1));
+    let local: number | undefined = start.local;
+    for (let k = start.file; k >= 0; k--) {
+      const index = files[k]!;
+      const first = this.timeline.firstLineOf(k);
+      if (local === undefined) local = index.lines - 1;
+      const codes = index.levelCodes;
+      for (; local >= 0; local--) {
+        if (known && first + local <= known.line) return known.time;
+        if (codes[local] === MALFORMED) continue;
+        const [text] = await index.readLines([local], MAX_LINE_READ);
+        const line = toLogLine(
+          { process: this.process, file: index.name, line: local },
+          text ?? '',
+          index.lineBytes(local),
+        );
+        if (line.ok) return line.time;
       }
-      entry.upTo = total;
+      local = undefined;
     }
-    return entry;
+    return null;
+  }
+
+  /** Each file's matching lines, oldest file first. */
+  private async matches(filter: LogFilter): Promise<LineList[]> {
+    const key = `${filter.minLevel}\n${filter.text}`;
+    const spec = { rank: levelRank(filter.minLevel), text: filter.text };
+    const out: LineList[] = [];
+    for (const index of this.timeline.files) {
+      let mine = this.cache.get(index);
+      if (!mine || mine.resets !== index.resets) {
+        mine = { resets: index.resets, byFilter: new Map() };
+        this.cache.set(index, mine);
+      }
+      let entry = mine.byFilter.get(key);
+      if (entry) mine.byFilter.delete(key);
+      else entry = { lines: new LineList(), upTo: 0 };
+      // Re-inserted last: the Map's order is the eviction order.
+      mine.byFilter.set(key, entry);
+      while (mine.byFilter.size > CACHED_FILTERS) {
+        mine.byFilter.delete(mine.byFilter.keys().next().value!);
+      }
+      const total = index.lines;
+      if (entry.upTo < total) {
+        try {
+          await collectMatches(index, spec, entry.upTo, total, entry.lines);
+        } catch (err) {
+          // A half-filled list must not be extended later as if it were complete.
+          mine.byFilter.delete(key);
+          throw err;
+        }
+        entry.upTo = total;
+      }
+      out.push(entry.lines);
+    }
+    return out;
   }
 }

@@ -1,18 +1,22 @@
 /**
  * What the log commands call: one LogView per process log in a directory
- * (`<dir>/main.jsonl`, `<dir>/helper.jsonl`), opened on first use and kept,
- * answering readLogs and findLogTime in the schema's shapes. A missing file is
- * an empty log, not an error. `watch` polls the open views and reports growth
- * and rotation, which becomes the logGrowth event.
+ * (`<dir>/main.jsonl`, `<dir>/helper.jsonl`, each with its rotated files),
+ * opened on first use and kept, answering readLogs and findLogTime in the
+ * schema's shapes. A missing file is an empty log, not an error. `watch` polls
+ * the open views and reports growth and rotation, which becomes the logGrowth
+ * event. Both logs interleaved ('both') are assembled by whoever can reach
+ * both (merged-log.ts), not here.
  */
-import type { LogProcess, RequestOf, ResponseOf } from '../../ipc/schema.js';
+import type { LogFilter, LogProcess, RequestOf, ResponseOf } from '../../ipc/schema.js';
 import { CommandError } from '../../ipc/server.js';
 import { logFile } from './location.js';
-import { LogView, type LogViewOptions } from './log-query.js';
+import { LogView } from './log-query.js';
+import type { LogReader } from './merged-log.js';
+import type { TimelineOptions } from './log-timeline.js';
 
 export type LogGrowthListener = (process: LogProcess, totalLines: number) => void;
 
-export interface LogServiceOptions extends LogViewOptions {
+export interface LogServiceOptions extends TimelineOptions {
   /** How often `watch` looks at the files. Default 500 ms. */
   pollMs?: number;
 }
@@ -22,7 +26,7 @@ const DEFAULT_POLL_MS = 500;
 export class LogService {
   private readonly views = new Map<LogProcess, Promise<LogView>>();
   /** What each listener was last told, per process: lines and resets. */
-  private reported = new Map<LogProcess, { totalLines: number; generation: number }>();
+  private reported = new Map<LogProcess, { totalLines: number; generation: string }>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -36,7 +40,7 @@ export class LogService {
     let view = this.views.get(process);
     if (!view) {
       const path = logFile(this.dir, process, globalThis.process.platform);
-      view = LogView.open(path, this.options);
+      view = LogView.open(path, { ...this.options, process });
       this.views.set(process, view);
       view.then(
         // Growth is reported relative to what the file held when a viewer first read it.
@@ -53,18 +57,33 @@ export class LogService {
   }
 
   async readLogs(request: RequestOf<'readLogs'>): Promise<ResponseOf<'readLogs'>> {
-    const view = await this.view(request.process);
-    await view.refresh();
-    return view.page(request.filter, request.offset, request.limit);
+    return this.reader(oneProcess(request.source)).read(
+      request.filter,
+      request.offset,
+      request.limit,
+    );
   }
 
   async findLogTime(request: RequestOf<'findLogTime'>): Promise<ResponseOf<'findLogTime'>> {
+    const source = oneProcess(request.source);
     if (Number.isNaN(Date.parse(request.time))) {
       throw new CommandError('invalid-request', 'The time is not an RFC 3339 timestamp.');
     }
-    const view = await this.view(request.process);
-    await view.refresh();
-    return { offset: await view.findTime(request.filter, request.time) };
+    return { offset: await this.reader(source).findTime(request.filter, request.time) };
+  }
+
+  /** A process's log as a source to merge with another (merged-log.ts). */
+  reader(process: LogProcess): LogReader {
+    const fresh = async () => {
+      const view = await this.view(process);
+      await view.refresh();
+      return view;
+    };
+    return {
+      read: async (filter: LogFilter, offset: number, limit: number) =>
+        (await fresh()).page(filter, offset, limit),
+      findTime: async (filter: LogFilter, time: string) => (await fresh()).findTime(filter, time),
+    };
   }
 
   /**
@@ -111,4 +130,11 @@ export class LogService {
     // The watcher alone must not keep a process alive.
     this.timer.unref();
   }
+}
+
+function oneProcess(source: RequestOf<'readLogs'>['source']): LogProcess {
+  if (source === 'both') {
+    throw new CommandError('invalid-request', 'Both logs together are read through the app.');
+  }
+  return source;
 }

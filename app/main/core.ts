@@ -29,6 +29,7 @@ import { DeepLinkInbox } from '../signin/deep-link-inbox.js';
 import { EncryptedFileStore } from '../signin/secret-store.js';
 import { Account } from './account.js';
 import { helperLogChunks } from './helper-log-stream.js';
+import { logCommands } from './log-commands.js';
 import { SettingsStore } from './settings-store.js';
 
 export interface MainCoreOptions {
@@ -187,10 +188,7 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
   >;
   const handlers: Handlers = {
     ...forwarded,
-    readLogs: (request) =>
-      request.process === 'main' ? mainLogs.readLogs(request) : forwarded.readLogs(request),
-    findLogTime: (request) =>
-      request.process === 'main' ? mainLogs.findLogTime(request) : forwarded.findLogTime(request),
+    ...logCommands(mainLogs, forwarded),
     getAppInfo: () => ({
       version: options.services.version,
       platform: process.platform,

@@ -18,10 +18,10 @@ export function lineText(line: LogLine): string {
 
 export async function* helperLogChunks(helper: Client): AsyncGenerator<Uint8Array> {
   const filter = { minLevel: 'trace', text: '' } as const;
-  const first = await helper.readLogs({ process: 'helper', filter, offset: 0, limit: 1 });
+  const first = await helper.readLogs({ source: 'helper', filter, offset: 0, limit: 1 });
   let offset = Math.max(0, first.matching - MAX_LINES);
   for (;;) {
-    const page = await helper.readLogs({ process: 'helper', filter, offset, limit: PAGE });
+    const page = await helper.readLogs({ source: 'helper', filter, offset, limit: PAGE });
     if (page.lines.length === 0) return;
     yield Buffer.from(page.lines.map((l) => `${lineText(l)}\n`).join(''));
     offset += page.lines.length;

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     const bytes = (await stat(file)).size;
     const generateMs = round(performance.now() - genStart);
 
-    const open = await measure(() => LogView.open(file));
+    const open = await measure(() => LogView.open(file, { process: 'main' }));
     const view = open.value;
     const memory = process.memoryUsage();
     const firstPage = await measure(() => view.page({ minLevel: 'trace', text: '' }, 0, 100));

@@ -131,7 +131,7 @@ describe('desktop UI against wireguard-go', () => {
     await nav('Logs');
     const count = page.getByTestId('log-count');
     await count.waitFor();
-    await page.getByLabel('Process').selectOption('main');
+    await page.getByLabel('Source').selectOption('main');
     await waitFor(async () => Number(await count.getAttribute('data-total')) > 2, {
       what: 'main log lines',
     });
@@ -140,7 +140,7 @@ describe('desktop UI against wireguard-go', () => {
     await malformed.first().waitFor({ timeout: 5_000 });
     assert.match(await malformed.first().innerText(), /this is not json/);
 
-    await page.getByLabel('Process').selectOption('helper');
+    await page.getByLabel('Source').selectOption('helper');
     await page.getByRole('searchbox', { name: 'Search logs' }).fill('handshake complete');
     await waitFor(
       async () => {
@@ -172,7 +172,7 @@ describe('desktop UI against wireguard-go', () => {
 
   test('log viewer tools: jump to a time, copy a line, export a zip, keyboard use', async () => {
     await page.getByLabel('Minimum level').selectOption('trace');
-    await page.getByLabel('Process').selectOption('helper');
+    await page.getByLabel('Source').selectOption('helper');
     const rows = page.locator('[data-line]');
     const count = page.getByTestId('log-count');
     // The new filter's own lines, not the previous ones still on screen.
@@ -236,6 +236,141 @@ describe('desktop UI against wireguard-go', () => {
     const entries = Object.keys(unzipSync(readFileSync(zipPath)));
     for (const name of ['main.jsonl', 'helper.jsonl', 'about.json'])
       assert.ok(entries.includes(name), `${name} in ${entries.join(', ')}`);
+  });
+
+  test('the log viewer shows rotated files first and interleaves app and helper by time', async () => {
+    // Yesterday's logs, as the sink leaves them after a restart: main.jsonl.1 and
+    // helper.jsonl.1, one line a second, the helper's half a second after the app's (at
+    // the same instant every 50th line: the app's comes first), one helper line
+    // malformed; before them, in main.jsonl.2, 25 lines of 100,000 characters, which the
+    // app hands over a few at a time (answers are bounded in bytes).
+    const t0 = Date.now() - 2 * 3_600_000;
+    const at = (ms: number) => new Date(t0 + ms).toISOString();
+    const entry = (ms: number, target: string, message: string, i: number) =>
+      JSON.stringify({ time: at(ms), level: 'info', target, message, i });
+    const N = 300;
+    const HUGE = 25;
+    const mainOld = Array.from({ length: N }, (_, i) =>
+      entry(i * 1000, 'main', `yesterday app ${i}`, i),
+    );
+    const helperOld = Array.from({ length: N }, (_, i) =>
+      i === 100
+        ? 'helper junk: not a log entry'
+        : entry(i * 1000 + (i % 50 === 0 ? 0 : 500), 'helper', `yesterday helper ${i}`, i),
+    );
+    const huge = Array.from({ length: HUGE }, (_, i) => `huge ${i} ${'x'.repeat(99_000)}`);
+    writeFileSync(path.join(app.logDir, 'main.jsonl.2'), `${huge.join('\n')}\n`);
+    writeFileSync(path.join(app.logDir, 'main.jsonl.1'), `${mainOld.join('\n')}\n`);
+    writeFileSync(path.join(app.logDir, 'helper.jsonl.1'), `${helperOld.join('\n')}\n`);
+    /** The merged row at `index` in the part these files make (the first HUGE + 2N rows). */
+    const expected = (index: number) => {
+      if (index < HUGE) return { process: 'main', file: 'main.jsonl.2', line: index };
+      const j = index - HUGE;
+      // The malformed helper line 100 sorts with helper line 99, before the app's line 100.
+      if (j === 200) return { process: 'helper', file: 'helper.jsonl.1', line: 100 };
+      if (j === 201) return { process: 'main', file: 'main.jsonl.1', line: 100 };
+      const i = Math.floor(j / 2);
+      return j % 2 === 0
+        ? { process: 'main', file: 'main.jsonl.1', line: i }
+        : { process: 'helper', file: 'helper.jsonl.1', line: i };
+    };
+    const rows = page.locator('[data-line]');
+    const count = page.getByTestId('log-count');
+    const grid = page.getByRole('grid', { name: 'Log lines' });
+    /** Every row on screen, once loaded, is the one the merge puts there. */
+    const rowsOnScreen = async () => {
+      const seen = await rows.evaluateAll((els) =>
+        els.map((e) => ({
+          index: Number(e.getAttribute('aria-rowindex')) - 1,
+          process: e.getAttribute('data-process'),
+          file: e.getAttribute('data-file'),
+          line: Number(e.getAttribute('data-line')),
+          badge: e.querySelector('.log-process')?.textContent ?? null,
+        })),
+      );
+      return seen.sort((a, b) => a.index - b.index);
+    };
+    const checkRows = async (from: number, label: string) => {
+      // Loaded, contiguous rows from `from`, at least a screenful: no page left half-fetched.
+      const seen = await waitFor(
+        async () => {
+          const r = await rowsOnScreen();
+          const pending = await page.locator('.log-row.pending').count();
+          return pending === 0 && r.length >= 12 && r.some((x) => x.index === from) ? r : null;
+        },
+        { what: `the rows at ${label}` },
+      );
+      for (const row of seen) {
+        if (row.index >= HUGE + 2 * N) continue;
+        const want = expected(row.index);
+        assert.deepEqual(
+          { process: row.process, file: row.file, line: row.line },
+          want,
+          `${label}: row ${row.index}`,
+        );
+        assert.equal(row.badge, want.process === 'main' ? 'app' : 'helper', 'the row says who');
+      }
+      return seen;
+    };
+    const jump = async (ms: number, index: number, label: string) => {
+      await page.getByLabel('Jump to time').fill(at(ms));
+      await page.getByRole('button', { name: 'Go', exact: true }).click();
+      await waitFor(
+        async () =>
+          Number(
+            await page
+              .locator('[data-line][aria-selected="true"]')
+              .first()
+              .getAttribute('aria-rowindex'),
+          ) ===
+          index + 1,
+        { what: `the jump to ${label}` },
+      );
+      await checkRows(index, label);
+    };
+
+    await page.getByLabel('Minimum level').selectOption('trace');
+    await page.getByRole('searchbox', { name: 'Search logs' }).fill('');
+    await page.getByLabel('Source').selectOption({ label: 'Both, interleaved by time' });
+    await waitFor(async () => Number(await count.getAttribute('data-total')) > HUGE + 2 * N, {
+      what: 'both logs with their rotated files',
+    });
+    await grid.focus();
+    await page.keyboard.press('Home');
+    const top = await checkRows(0, 'the top');
+    assert.ok(top.length > 12, 'a screenful of huge lines, fetched a few at a time');
+    // The app's line 150 and the helper's at the same instant: the app's first. Then a
+    // page boundary (row 400) with the rows on both sides of it.
+    await jump(150_000, HUGE + 300, 'equal times');
+    assert.deepEqual(
+      (await rowsOnScreen()).find((r) => r.index === HUGE + 301),
+      { index: HUGE + 301, process: 'helper', file: 'helper.jsonl.1', line: 150, badge: 'helper' },
+    );
+    await jump(187_000, HUGE + 374, 'a page boundary');
+    // The malformed helper line sorts with the helper line before it.
+    await jump(99_600, HUGE + 201, 'past the malformed line');
+    const junk = page.locator('[aria-rowindex="226"]');
+    assert.equal(await junk.getAttribute('data-level'), 'malformed');
+    assert.equal(await junk.getAttribute('data-process'), 'helper');
+    await shot('logs-both');
+
+    // Each log alone reads from its oldest file too.
+    await page.getByLabel('Source').selectOption({ label: 'App' });
+    await waitFor(async () => Number(await count.getAttribute('data-total')) > HUGE + N, {
+      what: 'the app log with its rotated files',
+    });
+    await grid.focus();
+    await page.keyboard.press('Home');
+    await waitFor(
+      async () =>
+        (await rows.first().getAttribute('data-file')) === 'main.jsonl.2' &&
+        (await rows.first().getAttribute('data-line')) === '0',
+      { what: 'main.jsonl.2 first' },
+    );
+    await page.getByLabel('Source').selectOption({ label: 'Helper (tunnel service)' });
+    await waitFor(async () => (await rows.first().getAttribute('data-file')) === 'helper.jsonl.1', {
+      what: 'helper.jsonl.1 first',
+    });
   });
 
   test('every control has an accessible name, and the sections are reachable by keyboard', async () => {

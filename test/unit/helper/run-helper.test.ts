@@ -3,11 +3,13 @@
 // failed start logged and reported, not left half running.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { createClient } from '../../../ipc/client.js';
+import { createClient, IpcError } from '../../../ipc/client.js';
+import type { LogLine } from '../../../ipc/schema.js';
+import { MAX_LINE_BYTES } from '../../../ipc/wire.js';
 import type { HelperArgs } from '../../../app/helper/args.js';
 import { runHelper } from '../../../app/helper/run.js';
 import { connectHelper } from '../../../app/main/helper-transport.js';
@@ -92,4 +94,59 @@ test('a failed start rejects, after logging why', async () => {
   assert.equal(readyCalled, false);
   const failed = (await logLines(dir)).find((l) => l.message === 'helper failed to start');
   assert.ok(failed, 'the failure is in the helper log');
+});
+
+test('readLogs over the control socket: huge lines and limit 10,000 never pass the line limit', async () => {
+  const dir = path.join(base, 'huge-lines');
+  const args = argsIn(dir);
+  await mkdir(args.logDir, { recursive: true });
+  // 40 lines of 99,000 control characters: 4 MB on disk, six bytes each in JSON (24 MB
+  // if a page took them all), under the sink's 10 MB so the helper does not rotate it.
+  const huge = Array.from({ length: 40 }, (_, i) => `${'\u0001'.repeat(99_000)}${i}`);
+  await writeFile(path.join(args.logDir, 'helper.jsonl'), `${huge.join('\n')}\n`);
+  const stop = new AbortController();
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((r) => (resolveReady = r));
+  const running = runHelper(args, { stopSignal: stop.signal, onReady: () => resolveReady() });
+  await ready;
+  const transport = await connectHelper(args.socket, process.getuid!());
+  const helper = createClient(transport);
+  const filter = { minLevel: 'trace', text: '' } as const;
+  try {
+    const first = await helper.readLogs({ source: 'helper', filter, offset: 0, limit: 10_000 });
+    assert.ok(first.lines.length > 0 && first.lines.length < 40, `${first.lines.length} lines`);
+    assert.ok(Buffer.byteLength(JSON.stringify(first)) < MAX_LINE_BYTES);
+    // The link is still up, and the rest comes page by page from where the answer stopped.
+    assert.equal((await helper.getState({})).status, 'disconnected');
+    const got: LogLine[] = [...first.lines];
+    for (;;) {
+      const page = await helper.readLogs({
+        source: 'helper',
+        filter,
+        offset: got.length,
+        limit: 10_000,
+      });
+      if (page.lines.length === 0) break;
+      got.push(...page.lines);
+    }
+    assert.ok(got.length >= 41, 'the huge lines and the helper’s own');
+    huge.forEach((text, i) => {
+      const line = got[i]!;
+      assert.ok(!line.ok && line.raw === text && line.file === 'helper.jsonl' && line.line === i);
+    });
+    // The helper reads only its own log.
+    await assert.rejects(
+      helper.readLogs({ source: 'main', filter, offset: 0, limit: 1 }),
+      (err: unknown) => err instanceof IpcError && err.code === 'invalid-request',
+    );
+    await assert.rejects(
+      helper.findLogTime({ source: 'both', filter, time: '2026-11-25T08:00:00Z' }),
+      (err: unknown) => err instanceof IpcError && err.code === 'invalid-request',
+    );
+    assert.equal((await helper.getState({})).status, 'disconnected');
+  } finally {
+    transport.close();
+    stop.abort('test done');
+    await running;
+  }
 });

@@ -112,7 +112,7 @@ test('errors cross as typed envelopes: chosen codes, generic failures without de
   assert.ok(errors.includes('disconnect'), 'the real error went to the local log hook');
   await rejects(
     ipc.readLogs({
-      process: 'main',
+      source: 'main',
       filter: { minLevel: 'trace', text: '' },
       offset: 0,
       limit: 10,

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { LogFilter } from '../../../ipc/schema.js';
 import { LogView, type LogViewOptions } from '../../../app/log/log-query.js';
 import { fixtureLines, fixtureText, seededRandom } from './log-fixture.js';
-import { referenceFindTime, referenceLines, referenceMatches } from './log-reference.js';
+import { referenceFindTime, referenceMatches, referenceTimeline } from './log-reference.js';
 
 let dir = '';
 before(async () => {
@@ -41,8 +41,8 @@ const TEXTS = [
 
 /** Small chunks so that chunk edges fall everywhere; disk mode with memoryLimit 0. */
 const MODES: [string, LogViewOptions][] = [
-  ['in memory', { chunkBytes: 4096 }],
-  ['from disk', { chunkBytes: 3000, memoryLimit: 0 }],
+  ['in memory', { process: 'main', chunkBytes: 4096 }],
+  ['from disk', { process: 'main', chunkBytes: 3000, memoryLimit: 0 }],
 ];
 
 async function writeFixture(name: string, lines: number, seed: number): Promise<string> {
@@ -56,7 +56,7 @@ async function writeFixture(name: string, lines: number, seed: number): Promise<
 for (const [mode, options] of MODES) {
   test(`${mode}: every filter's count and lines match the reference`, async () => {
     const file = await writeFixture(`all-${mode}.jsonl`, 3000, 11);
-    const ref = referenceLines(file);
+    const ref = referenceTimeline(file);
     const view = await LogView.open(file, options);
     try {
       assert.equal(view.totalLines, ref.length);
@@ -84,8 +84,8 @@ for (const [mode, options] of MODES) {
 
 test('paging at the edges', async () => {
   const file = await writeFixture('paging.jsonl', 500, 5);
-  const ref = referenceLines(file);
-  const view = await LogView.open(file, { chunkBytes: 2048 });
+  const ref = referenceTimeline(file);
+  const view = await LogView.open(file, { process: 'main', chunkBytes: 2048 });
   try {
     const filter: LogFilter = { minLevel: 'debug', text: 'e' };
     const want = referenceMatches(ref, filter).map((i) => ref[i]!.view);
@@ -107,8 +107,8 @@ test('paging at the edges', async () => {
 
 test('findTime: first line at or after a time, malformed lines going with the line before', async () => {
   const file = await writeFixture('time.jsonl', 2000, 8);
-  const ref = referenceLines(file);
-  const view = await LogView.open(file, { chunkBytes: 4096 });
+  const ref = referenceTimeline(file);
+  const view = await LogView.open(file, { process: 'main', chunkBytes: 4096 });
   const rand = seededRandom(9);
   const times = ref.filter((l) => l.time !== null).map((l) => l.time!);
   const probes = [
@@ -153,30 +153,30 @@ test('findTime: a log starting with malformed lines, and an empty log', async ()
       message: 'm',
     });
   await writeFile(file, `junk\njunk\n${good(1)}\njunk\n${good(3)}\n`);
-  const view = await LogView.open(file);
+  const view = await LogView.open(file, { process: 'main' });
   const all: LogFilter = { minLevel: 'trace', text: '' };
   assert.equal(await view.findTime(all, '2026-11-25T08:00:00Z'), 2);
   assert.equal(await view.findTime(all, '2026-11-25T08:00:01Z'), 2);
   assert.equal(await view.findTime(all, '2026-11-25T08:00:02Z'), 4, 'line 3 belongs with line 2');
   assert.equal(await view.findTime(all, '2026-11-25T08:00:09Z'), 5);
   await view.close();
-  const empty = await LogView.open(path.join(dir, 'nothing-here.jsonl'));
+  const empty = await LogView.open(path.join(dir, 'nothing-here.jsonl'), { process: 'main' });
   assert.equal(await empty.findTime(all, '2026-11-25T08:00:00Z'), 0);
   await empty.close();
 });
 
-test('growth, partial lines, rotation and truncation', async () => {
+test('growth, partial lines, rotation, truncation and removal', async () => {
   const file = path.join(dir, 'grow.jsonl');
   const lines = fixtureLines({ lines: 600, seed: 21, malformed: 0.05 });
   await writeFile(file, fixtureText(lines.slice(0, 200)));
-  const view = await LogView.open(file, { chunkBytes: 1024 });
+  const view = await LogView.open(file, { process: 'main', chunkBytes: 1024 });
   const filters: LogFilter[] = [
     { minLevel: 'warn', text: '' },
     { minLevel: 'trace', text: 'PEER' },
     { minLevel: 'info', text: 'é' },
   ];
   const same = async (label: string) => {
-    const ref = referenceLines(file);
+    const ref = referenceTimeline(file);
     assert.equal(view.totalLines, ref.length, label);
     for (const filter of filters) {
       const want = referenceMatches(ref, filter).map((i) => ref[i]!.view);
@@ -185,39 +185,50 @@ test('growth, partial lines, rotation and truncation', async () => {
   };
   try {
     await same('start');
+    const start = view.generation;
     // Appended in pieces, the last one cut mid-line (and mid-character).
     const more = Buffer.from(fixtureText(lines.slice(200, 400)));
     await appendFile(file, more.subarray(0, 5001));
     let result = await view.refresh();
-    assert.equal(result.reset, false);
+    assert.equal(result.changed, false);
     await same('partial append');
     await appendFile(file, more.subarray(5001));
     result = await view.refresh();
     assert.equal(result.totalLines, 400);
     await same('append completed');
-    assert.equal(view.generation, 0);
+    assert.equal(view.generation, start, 'growth keeps every offset');
 
-    // Rotation as fileSink does it: rename away, then a new file at the path.
+    // Rotation as fileSink does it: rename away, then a new file at the path. The old
+    // lines stay, first in the timeline, now as grow.jsonl.1.
     await rename(file, `${file}.1`);
     await writeFile(file, fixtureText(lines.slice(400, 450)));
     result = await view.refresh();
-    assert.equal(result.reset, true);
-    assert.equal(result.totalLines, 50);
-    assert.equal(view.generation, 1);
+    assert.equal(result.changed, true);
+    assert.equal(result.totalLines, 450);
+    assert.notEqual(view.generation, start);
+    assert.deepEqual(
+      view.files.map(({ name, lines }) => ({ name, lines })),
+      [
+        { name: 'grow.jsonl.1', lines: 400 },
+        { name: 'grow.jsonl', lines: 50 },
+      ],
+    );
     await same('rotated');
 
     // Truncated in place.
+    const rotated = view.generation;
     await truncate(file, 0);
     await writeFile(file, fixtureText(lines.slice(450, 460)));
     result = await view.refresh();
-    assert.equal(result.reset, true);
+    assert.equal(result.changed, true);
+    assert.notEqual(view.generation, rotated);
     await same('truncated');
 
-    // Removed: an empty log until it comes back.
+    // Removed: the rotated file is what is left until it comes back.
     await rm(file);
     result = await view.refresh();
-    assert.equal(result.totalLines, 0);
-    assert.deepEqual((await view.page(filters[0]!, 0, 10)).lines, []);
+    assert.equal(result.totalLines, 400);
+    await same('removed');
     await writeFile(file, fixtureText(lines.slice(460, 600)));
     await view.refresh();
     await same('recreated');
@@ -228,12 +239,13 @@ test('growth, partial lines, rotation and truncation', async () => {
 
 test('a missing file is an empty log that can appear later', async () => {
   const file = path.join(dir, 'later', 'main.jsonl');
-  const view = await LogView.open(file);
+  const view = await LogView.open(file, { process: 'main' });
   assert.equal(view.totalLines, 0);
   assert.deepEqual(await view.page({ minLevel: 'trace', text: '' }, 0, 100), {
     lines: [],
     totalLines: 0,
     matching: 0,
+    generation: view.generation,
   });
   await rm(path.dirname(file), { recursive: true, force: true });
   await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(file)));
@@ -250,7 +262,7 @@ test('long strings are clamped to what the IPC schema allows', async () => {
     `${JSON.stringify({ time: '2026-11-25T08:00:00.000Z', level: 'info', target: 't'.repeat(300), message })}\n` +
       `${'y'.repeat(150_000)}\n`,
   );
-  const view = await LogView.open(file, { chunkBytes: 1000 });
+  const view = await LogView.open(file, { process: 'main', chunkBytes: 1000 });
   const [first, second] = (await view.page({ minLevel: 'trace', text: '' }, 0, 10)).lines;
   assert.ok(first?.ok && first.message.length === 10_000 && first.target.length === 200);
   assert.ok(second && !second.ok && second.raw.length === 100_000);

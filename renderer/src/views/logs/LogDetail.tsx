@@ -4,7 +4,7 @@
  * malformed line's raw text can be read (and selected with the mouse).
  */
 import type { LogLine } from '../../../../ipc/schema.js';
-import { shownNumber } from './LogRow.js';
+import { processName, whereText } from './LogRow.js';
 
 export function LogDetail({ line }: { line: LogLine | undefined }) {
   return (
@@ -14,7 +14,7 @@ export function LogDetail({ line }: { line: LogLine | undefined }) {
       ) : line.ok ? (
         <>
           <p>
-            <strong>Line {shownNumber(line)}</strong> · {line.time} ·{' '}
+            <strong>{whereText(line)}</strong> ({processName(line)}) · {line.time} ·{' '}
             <span className={`badge badge-${line.level}`}>{line.level}</span> · {line.target}
           </p>
           <p className="log-detail-text">{line.message}</p>
@@ -25,7 +25,7 @@ export function LogDetail({ line }: { line: LogLine | undefined }) {
       ) : (
         <>
           <p>
-            <strong>Line {shownNumber(line)}</strong> ·{' '}
+            <strong>{whereText(line)}</strong> ({processName(line)}) ·{' '}
             <span className="badge badge-malformed">malformed</span> · {line.problem}
           </p>
           <pre className="log-detail-text">{line.raw}</pre>

@@ -37,6 +37,8 @@ export interface Reveal {
 
 interface Props {
   pager: LogPager | null;
+  /** Rows say which process wrote them (both logs interleaved). */
+  showProcess: boolean;
   rows: number;
   selected: number;
   onSelect: (index: number) => void;
@@ -164,6 +166,7 @@ export function LogList(props: Props) {
         key={i}
         index={i}
         line={pager?.line(i)}
+        showProcess={props.showProcess}
         top={position.scrollTop + i * ROW_HEIGHT - position.natural}
         selected={i === selected}
         onSelect={onSelect}

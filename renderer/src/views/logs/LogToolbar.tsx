@@ -1,9 +1,15 @@
 /** The log viewer's controls: which log, which lines, follow, jump, and the file actions. */
 import { useState } from 'react';
-import { LogLevel, LogProcess } from '../../../../ipc/schema.js';
+import { LogLevel, LogSource } from '../../../../ipc/schema.js';
 
 type Level = (typeof LogLevel.options)[number];
-type Process = (typeof LogProcess.options)[number];
+type Source = (typeof LogSource.options)[number];
+
+const SOURCE_LABELS: Record<Source, string> = {
+  main: 'App',
+  helper: 'Helper (tunnel service)',
+  both: 'Both, interleaved by time',
+};
 
 const LEVEL_LABELS: Record<Level, string> = {
   error: 'Error',
@@ -14,8 +20,8 @@ const LEVEL_LABELS: Record<Level, string> = {
 };
 
 interface Props {
-  process: Process;
-  onProcess: (process: Process) => void;
+  source: Source;
+  onSource: (source: Source) => void;
   minLevel: Level;
   onMinLevel: (level: Level) => void;
   search: string;
@@ -36,16 +42,19 @@ export function LogToolbar(props: Props) {
     <div className="log-toolbar">
       <div className="toolbar-row">
         <label className="field">
-          <span>Process</span>
+          <span>Source</span>
           <select
-            value={props.process}
+            value={props.source}
             onChange={(e) => {
-              const parsed = LogProcess.safeParse(e.target.value);
-              if (parsed.success) props.onProcess(parsed.data);
+              const parsed = LogSource.safeParse(e.target.value);
+              if (parsed.success) props.onSource(parsed.data);
             }}
           >
-            <option value="main">Main (app)</option>
-            <option value="helper">Helper (tunnel service)</option>
+            {LogSource.options.map((source) => (
+              <option key={source} value={source}>
+                {SOURCE_LABELS[source]}
+              </option>
+            ))}
           </select>
         </label>
         <label className="field">

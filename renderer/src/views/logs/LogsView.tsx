@@ -1,10 +1,10 @@
 /**
  * The Logs section: toolbar, counts, the virtualized grid and the selected
- * line. State that describes the query (process, level, search) lives here;
+ * line. State that describes the query (source, level, search) lives here;
  * the pager does the fetching, the list the scrolling.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { LogLevel, LogProcess } from '../../../../ipc/schema.js';
+import type { LogLevel, LogSource } from '../../../../ipc/schema.js';
 import { useAction } from '../../hooks/useAction.js';
 import { useDebouncedValue } from '../../hooks/useDebouncedValue.js';
 import { useClient } from '../../ipc/context.js';
@@ -25,7 +25,7 @@ const SEARCH_DEBOUNCE_MS = 150;
 export function LogsView() {
   const client = useClient();
   const action = useAction();
-  const [process, setProcess] = useState<LogProcess>('main');
+  const [source, setSource] = useState<LogSource>('main');
   const [minLevel, setMinLevel] = useState<Level>('trace');
   const [search, setSearch] = useState('');
   const text = useDebouncedValue(search, SEARCH_DEBOUNCE_MS);
@@ -35,7 +35,7 @@ export function LogsView() {
   const [notice, setNotice] = useState('');
   const serial = useRef(0);
 
-  const pager = useLogPager(process, minLevel, text);
+  const pager = useLogPager(source, minLevel, text);
   const rows = pager?.matching ?? 0;
   const selectedLine = pager?.line(selected);
 
@@ -52,7 +52,7 @@ export function LogsView() {
   useEffect(() => {
     if (!pager) return;
     return client.on('logGrowth', (growth) => {
-      if (growth.process === pager.process) pager.refreshTail(growth.totalLines);
+      if (pager.covers(growth.process)) pager.refreshTail();
     });
   }, [client, pager]);
 
@@ -62,7 +62,7 @@ export function LogsView() {
 
   function onFollow(on: boolean) {
     setFollow(on);
-    if (on) pager?.refreshTail(null);
+    if (on) pager?.refreshTail();
   }
 
   const leaveEnd = useCallback(() => setFollow(false), []);
@@ -90,7 +90,7 @@ export function LogsView() {
       return;
     }
     const found = await action.run(() =>
-      client.findLogTime({ process, filter: { minLevel, text }, time }),
+      client.findLogTime({ source, filter: { minLevel, text }, time }),
     );
     if (!found || !pager) return;
     setFollow(false);
@@ -114,8 +114,8 @@ export function LogsView() {
     <section className="view logs-view" aria-labelledby="logs-heading">
       <h1 id="logs-heading">Logs</h1>
       <LogToolbar
-        process={process}
-        onProcess={setProcess}
+        source={source}
+        onSource={setSource}
         minLevel={minLevel}
         onMinLevel={setMinLevel}
         search={search}
@@ -157,6 +157,7 @@ export function LogsView() {
       <div className="log-frame">
         <LogList
           pager={pager}
+          showProcess={source === 'both'}
           rows={rows}
           selected={selected}
           onSelect={setSelected}
