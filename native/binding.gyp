@@ -9,6 +9,7 @@
         "src/handle_set.cc",
         "src/js_errors.cc",
         "src/netconfig_bindings.cc",
+        "src/text_search.cc",
         "src/tun_device.cc",
         "src/udp_socket.cc"
       ],

@@ -3,13 +3,15 @@
  * (malformed lines always pass) and containing `text` case-insensitively
  * anywhere in the raw line. The reference meaning is
  * `raw.toLowerCase().includes(text.toLowerCase())`; the common case (ASCII
- * after lowering) runs as native Buffer.indexOf over the index's ASCII-folded
- * bytes, jumping from hit to hit instead of doing per-line string work.
+ * after lowering) runs natively over the ASCII-folded bytes (the addon's
+ * findLines: one call per chunk, whatever the number of hits) instead of
+ * per-line string work.
  * Works chunk by chunk and yields to the event loop between chunks.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FOLDS_TO_ASCII, isAscii } from './ascii-fold.js';
 import { lowercasePreimages } from './case-preimages.js';
+import { loadAddon } from '../native/addon.js';
 import { MALFORMED } from './line-shape.js';
 import type { FoldedChunk, LogFileIndex } from './log-file-index.js';
 
@@ -124,22 +126,15 @@ const foldedBytes: ChunkSearch = (index, chunk, needle, passes, out) => {
   // Lines with a character that lowercases to ASCII (İ, K) are checked the slow, exact way.
   const special = new Set<number>();
   for (const { bytes: seq, letter } of FOLDS_TO_ASCII) {
-    if (!needle.includes(letter)) continue;
+    if (!needle.includes(letter) || !index.foldingLetters.has(letter)) continue;
     for (let at = bytes.indexOf(seq); at >= 0; at = bytes.indexOf(seq, at + seq.length)) {
       special.add(lineAt(index, base + at, chunk.first, end));
     }
   }
+  const found = new Int32Array(end - chunk.first);
+  const n = loadAddon().findLines(bytes, base, pattern, index.lineStarts, chunk.first, end, found);
   const hits: number[] = [];
-  let line = chunk.first;
-  while (line < end) {
-    while (line < end && !passes(line)) line++;
-    if (line >= end) break;
-    const at = bytes.indexOf(pattern, index.startOf(line) - base);
-    if (at < 0) break;
-    const hit = lineAt(index, base + at, line, end);
-    if (passes(hit)) hits.push(hit);
-    line = hit + 1;
-  }
+  for (let k = 0; k < n; k++) if (passes(found[k]!)) hits.push(found[k]!);
   if (special.size === 0) {
     for (const hit of hits) out.push(hit);
     return;

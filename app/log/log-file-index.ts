@@ -1,10 +1,13 @@
 /**
  * The indexing pass behind the log viewer: one read of a JSONL log file records
  * where each line starts (8 bytes a line) and its level code (1 byte a line,
- * see line-shape.ts), and, for files up to `memoryLimit`, keeps an ASCII-folded
- * copy of the bytes so text searches never touch the disk. Displayed text is
- * always read back from the file with positioned reads: the folded copy has
- * lost case.
+ * see line-shape.ts), reading through one reused buffer. Nothing else of the
+ * file is kept: displayed text is read back with positioned reads, and a text
+ * search reads the file again in chunks and folds them natively
+ * (ascii-fold.ts), which from the page cache takes about 100 ms for a
+ * million-line (180 MB) log. An in-memory folded copy would save some of that
+ * per search, but filling 180 MB of fresh memory costs half a second of page
+ * faults here before the first rows could show, and 180 MB of RSS after.
  *
  * An index belongs to one file (one inode, opened by log-files.ts), not to a
  * name: it keeps reading the same file when a rotation renames it, so a
@@ -13,13 +16,11 @@
  * shrank (truncated in place) is indexed again from the start.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { foldAscii } from './ascii-fold.js';
+import { FOLDS_TO_ASCII, foldAscii } from './ascii-fold.js';
 import { levelCode } from './line-shape.js';
 import type { OpenedLogFile } from './log-files.js';
 
 export interface IndexOptions {
-  /** Files up to this size keep a folded copy in memory. Default 512 MiB. */
-  memoryLimit?: number;
   /** Bytes per read and per synchronous stretch of work. Default 512 KiB. */
   chunkBytes?: number;
 }
@@ -39,9 +40,10 @@ export interface FoldedChunk {
   end: number;
 }
 
-export const DEFAULT_MEMORY_LIMIT = 512 * 1024 * 1024;
 // Small enough that the first chunk, run before the JIT has warmed up, stays a short stall.
 const DEFAULT_CHUNK = 512 * 1024;
+/** A search reads this many index chunks at a time (4 MiB by default). */
+const SEARCH_CHUNKS = 8;
 /** Lines closer than this are fetched with one read when a page is assembled. */
 const READ_GAP = 64 * 1024;
 
@@ -52,9 +54,10 @@ export class LogFileIndex {
   /** Bytes of complete lines indexed so far. */
   private scanned = 0;
   private readonly file: FileHandle;
-  /** Folded bytes [0, scanned) when the file fits in memory; null otherwise. */
-  private folded: Buffer | null = null;
-  private readonly memoryLimit: number;
+  /** Letters of FOLDS_TO_ASCII whose characters occur somewhere in the indexed lines. */
+  readonly foldingLetters = new Set<string>();
+  /** The index's read buffer, reused. */
+  private readBuf: Buffer | null = null;
   private readonly chunk: number;
   private closed = false;
   private restarts = 0;
@@ -69,7 +72,6 @@ export class LogFileIndex {
   ) {
     this.file = opened.handle;
     this.identity = opened.identity;
-    this.memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     this.chunk = options.chunkBytes ?? DEFAULT_CHUNK;
   }
 
@@ -87,14 +89,14 @@ export class LogFileIndex {
     return this.scanned;
   }
 
-  /** Whether searches run on a folded copy in memory. */
-  get inMemory(): boolean {
-    return this.folded !== null;
-  }
-
   /** Level code (0 error .. 4 trace, 5 malformed) of each line; valid below `lines`. */
   get levelCodes(): Uint8Array {
     return this.levels;
+  }
+
+  /** Start offsets of lines [0, lines); entries beyond are unspecified. */
+  get lineStarts(): Float64Array {
+    return this.starts;
   }
 
   /** Byte offset where line i starts; `i === lines` gives the end of the last line. */
@@ -170,29 +172,48 @@ export class LogFileIndex {
   }
 
   /** Folded bytes of lines [from, to) in line-aligned chunks of about `chunkBytes`. */
+  /**
+   * The chunk's bytes are valid until the next one is asked for: one buffer is
+   * reused, since allocating 180 MB afresh per search costs more in page faults
+   * than reading and folding it does.
+   */
   async *foldedChunks(from: number, to: number): AsyncGenerator<FoldedChunk> {
-    let first = from;
-    while (first < to) {
+    // Larger than the index's reads: a search's cost is mostly per chunk, and a chunk of
+    // this size is still only a few milliseconds of work.
+    const size = this.chunk * SEARCH_CHUNKS;
+    // Two buffers: the next chunk is read (on libuv's thread) while this one is searched.
+    const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    const plan = (first: number): { first: number; end: number; base: number; stop: number } => {
       // The first line whose start is past the chunk budget ends this chunk (at least one line).
       let lo = first + 1;
       let hi = to;
-      const limit = this.startOf(first) + this.chunk;
+      const limit = this.startOf(first) + size;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         if (this.startOf(mid) <= limit) lo = mid + 1;
         else hi = mid;
       }
       const end = Math.max(first + 1, lo - 1);
-      const base = this.startOf(first);
-      const stop = this.startOf(end);
-      let bytes: Buffer;
-      if (this.folded) bytes = this.folded.subarray(base, stop);
-      else {
-        bytes = await this.read(base, stop);
-        foldAscii(bytes, 0, bytes.length);
+      return { first, end, base: this.startOf(first), stop: this.startOf(end) };
+    };
+    const fetch = (chunk: ReturnType<typeof plan>, k: number) => {
+      // One line may be longer than a chunk.
+      if (chunk.stop - chunk.base > buffers[k]!.length) {
+        buffers[k] = Buffer.allocUnsafe(chunk.stop - chunk.base);
       }
-      yield { bytes, base, first, end };
-      first = end;
+      return this.read(chunk.base, chunk.stop, buffers[k]);
+    };
+    if (from >= to) return;
+    let current = plan(from);
+    let reading = fetch(current, 0);
+    for (let k = 0; ; k ^= 1) {
+      const bytes = await reading;
+      const next = current.end < to ? plan(current.end) : null;
+      if (next) reading = fetch(next, k ^ 1);
+      foldAscii(bytes, 0, bytes.length);
+      yield { bytes, base: current.base, first: current.first, end: current.end };
+      if (!next) return;
+      current = next;
     }
   }
 
@@ -204,8 +225,10 @@ export class LogFileIndex {
     await this.file.close().catch(() => {});
   }
 
-  private async read(begin: number, end: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(Math.max(0, end - begin));
+  /** Bytes [begin, end), read into `into` when given (it must be large enough). */
+  private async read(begin: number, end: number, into?: Buffer): Promise<Buffer> {
+    const length = Math.max(0, end - begin);
+    const buf = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     let got = 0;
     while (got < buf.length) {
       const { bytesRead } = await this.file.read(buf, got, buf.length - got, begin + got);
@@ -219,52 +242,27 @@ export class LogFileIndex {
   private forget(): void {
     this.count = 0;
     this.scanned = 0;
-    this.folded = null;
-  }
-
-  private async scan(size: number): Promise<void> {
-    if (size <= this.scanned) return;
-    if (size > this.memoryLimit) this.folded = null;
-    else if (this.scanned === 0 || this.folded) this.ensureFolded(size);
-    if (this.folded) await this.scanInMemory(this.folded, size);
-    else await this.scanFromDisk(size);
-  }
-
-  /**
-   * Reads the new bytes into place in the folded copy, indexes them, then folds
-   * them. The next read is already under way while a chunk is indexed.
-   */
-  private async scanInMemory(buf: Buffer, size: number): Promise<void> {
-    const file = this.file;
-    const readAt = (pos: number) => file.read(buf, pos, Math.min(this.chunk, size - pos), pos);
-    let pos = this.scanned;
-    let pending = readAt(pos);
-    for (;;) {
-      const { bytesRead } = await pending;
-      if (bytesRead === 0) break;
-      pos += bytesRead;
-      const more = pos < size;
-      if (more) pending = readAt(pos);
-      // Only bytes before `pos` are touched here; the pending read fills those after it.
-      const next = this.indexLines(buf.subarray(0, pos), 0, this.scanned);
-      foldAscii(buf, this.scanned, next);
-      this.scanned = next;
-      if (!more) break;
-    }
+    this.foldingLetters.clear();
   }
 
   /** Reads chunks starting at the first unindexed line; a line longer than a chunk grows it. */
-  private async scanFromDisk(size: number): Promise<void> {
-    let buf = Buffer.allocUnsafe(this.chunk);
+  private async scan(size: number): Promise<void> {
+    let buf = (this.readBuf ??= Buffer.allocUnsafe(this.chunk));
     while (this.scanned < size) {
       const base = this.scanned;
       const want = Math.min(buf.length, size - base);
       const { bytesRead } = await this.file.read(buf, 0, want, base);
       if (bytesRead === 0) break;
       const next = this.indexLines(buf.subarray(0, bytesRead), base, 0);
+      // Noted once here so that searches skip looking for them in the (usual) file without.
+      for (const { bytes, letter } of FOLDS_TO_ASCII) {
+        if (!this.foldingLetters.has(letter) && buf.subarray(0, next).includes(bytes)) {
+          this.foldingLetters.add(letter);
+        }
+      }
       if (next === 0) {
         if (base + bytesRead >= size) break; // the partial last line
-        buf = Buffer.allocUnsafe(buf.length * 2);
+        buf = this.readBuf = Buffer.allocUnsafe(buf.length * 2);
         continue;
       }
       this.scanned = base + next;
@@ -282,18 +280,6 @@ export class LogFileIndex {
       this.push(base + s, levelCode(buf, s, end));
       s = nl + 1;
     }
-  }
-
-  private ensureFolded(size: number): void {
-    if (this.folded && this.folded.length >= size) return;
-    // Room to grow without copying 200 MB on every appended line.
-    const capacity = Math.min(
-      this.memoryLimit,
-      Math.max(size + (size >> 3), size + (1 << 20), (this.folded?.length ?? 0) * 1.5),
-    );
-    const bigger = Buffer.allocUnsafe(Math.ceil(capacity));
-    this.folded?.copy(bigger, 0, 0, this.scanned);
-    this.folded = bigger;
   }
 
   private push(start: number, level: number): void {

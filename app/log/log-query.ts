@@ -89,12 +89,11 @@ export class LogView {
   }
 
   /** The log's files, oldest first (for tests and diagnostics). */
-  get files(): { name: string; lines: number; identity: string; inMemory: boolean }[] {
+  get files(): { name: string; lines: number; identity: string }[] {
     return this.timeline.files.map((f) => ({
       name: f.name,
       lines: f.lines,
       identity: f.identity,
-      inMemory: f.inMemory,
     }));
   }
 

@@ -10,10 +10,9 @@
  * makes `refresh()` report `changed`: numbers given out before may now point
  * elsewhere.
  */
-import { DEFAULT_MEMORY_LIMIT, LogFileIndex, type IndexOptions } from './log-file-index.js';
+import { LogFileIndex, type IndexOptions } from './log-file-index.js';
 import { isPermissionError, listLogFiles, openLogFile } from './log-files.js';
 
-/** `memoryLimit` is shared by the timeline's files, newest first. */
 export type TimelineOptions = IndexOptions;
 
 export interface TimelineRefresh {
@@ -64,14 +63,7 @@ export class LogTimeline {
     const listed = await listLogFiles(this.basePath);
     const known = new Map(this.list.map((f) => [f.identity, f]));
     const base = listed[listed.length - 1];
-    let used = 0;
-    for (const f of this.list)
-      if (f.inMemory && listed.some((e) => e.identity === f.identity)) {
-        used += f.bytes;
-      }
-    const budget = this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     const kept = new Map<string, LogFileIndex>();
-    // Newest first: when the memory budget runs out, it is the oldest files that search from disk.
     for (const entry of [...listed].reverse()) {
       let index = known.get(entry.identity);
       if (!index) {
@@ -84,9 +76,7 @@ export class LogTimeline {
           throw err;
         }
         if (!opened) continue;
-        const memoryLimit = Math.max(0, budget - used);
-        if (opened.size <= memoryLimit) used += opened.size;
-        index = new LogFileIndex(opened, entry.name, { ...this.options, memoryLimit });
+        index = new LogFileIndex(opened, entry.name, this.options);
         this.opened++;
       }
       index.name = entry.name;

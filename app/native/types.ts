@@ -220,6 +220,23 @@ export interface NativeAddon {
   ruleAdd(rule: RuleSpec): void;
   ruleDelete(rule: RuleSpec): void;
 
+  /** Lowercases A-Z in place in bytes[from, to) (the log viewer's search). */
+  foldAscii(bytes: Uint8Array, from: number, to: number): void;
+  /**
+   * The lines among [first, end) whose bytes contain `pattern`, ascending, into
+   * `out`; returns how many. `bytes` is the file from offset `base` on,
+   * `starts[i]` the offset where line i starts (see native/src/text_search.cc).
+   */
+  findLines(
+    bytes: Uint8Array,
+    base: number,
+    pattern: Uint8Array,
+    starts: Float64Array,
+    first: number,
+    end: number,
+    out: Int32Array,
+  ): number;
+
   /**
    * Windows only (absent elsewhere). These throw Errors whose message is
    * "<operation>: <system text>", with `code` the ERROR_* name where known

@@ -39,10 +39,10 @@ const TEXTS = [
   '\n',
 ];
 
-/** Small chunks so that chunk edges fall everywhere; disk mode with memoryLimit 0. */
+/** Small chunks of two sizes, so that chunk edges fall everywhere. */
 const MODES: [string, LogViewOptions][] = [
-  ['in memory', { process: 'main', chunkBytes: 4096 }],
-  ['from disk', { process: 'main', chunkBytes: 3000, memoryLimit: 0 }],
+  ['4 KB chunks', { process: 'main', chunkBytes: 4096 }],
+  ['3000-byte chunks', { process: 'main', chunkBytes: 3000 }],
 ];
 
 async function writeFixture(name: string, lines: number, seed: number): Promise<string> {

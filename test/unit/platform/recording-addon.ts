@@ -82,4 +82,10 @@ export class RecordingAddon implements NativeAddon {
   ruleDelete(rule: RuleSpec): void {
     this.record('ruleDelete', ruleText(rule));
   }
+  foldAscii(): void {
+    throw new Error('the platform layer does not search text');
+  }
+  findLines(): number {
+    throw new Error('the platform layer does not search text');
+  }
 }
