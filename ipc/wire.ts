@@ -96,5 +96,10 @@ export function answerRequest(
     return;
   }
   const { id, command, payload } = request.data;
-  void dispatch(command, payload).then((envelope) => reply({ id, envelope }));
+  // The dispatcher turns handler failures into envelopes; should it ever reject, or the
+  // reply itself throw (a socket gone), the caller must not get an unhandled rejection.
+  dispatch(command, payload)
+    .catch(() => ({ ok: false, error: { code: 'failed', message: `${command} failed` } }) as const)
+    .then((envelope) => reply({ id, envelope }))
+    .catch(() => undefined);
 }

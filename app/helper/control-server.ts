@@ -8,11 +8,13 @@
  * garbage gets an error and, for oversized lines, is disconnected.
  *
  * The served user is trusted with commands, not with the helper's memory:
- * connections are capped (a new one beyond the cap closes the one quiet
- * longest, so the GUI always gets back in), a partial line must be completed
- * within PARTIAL_LINE_MS, requests in flight per connection are bounded (the
- * socket stops being read meanwhile), and a client that does not read its
- * answers is dropped once they pile up.
+ * connections are capped (a new one beyond the cap closes the quietest one
+ * that waits for no answer, or is turned away), a started line must be
+ * completed within partialLineMs, requests in flight per connection are
+ * bounded (the socket stops being read meanwhile), and a client that does not
+ * read its answers is dropped once they pile up. A process of the served user
+ * can still crowd the helper's connections; it could as well kill that user's
+ * app.
  */
 import net from 'node:net';
 import type { EventName, EventOf } from '../../ipc/schema.js';
@@ -80,33 +82,72 @@ export async function startControlServer(options: ControlServerOptions): Promise
     }
     socket.write(text);
   };
+  // Requests in flight per connection; a connection with none may make room for a newcomer.
+  const busy = new Map<net.Socket, number>();
   const server = net.createServer((socket) => {
     if (sockets.size >= limits.connections) {
-      const quietest = sockets.keys().next().value;
-      quietest?.destroy();
-      if (quietest) sockets.delete(quietest);
+      // The quietest connection that is not waiting for an answer makes room; when all are,
+      // the newcomer is turned away (it retries) rather than cutting an answer off.
+      let idle: net.Socket | undefined;
+      for (const s of sockets) {
+        if ((busy.get(s) ?? 0) === 0) {
+          idle = s;
+          break;
+        }
+      }
+      if (!idle) {
+        socket.destroy();
+        return;
+      }
+      idle.destroy();
+      sockets.delete(idle);
     }
     sockets.add(socket);
+    busy.set(socket, 0);
     if (!endpoint.silentUntilRequest) listeners.add(socket);
     socket.setEncoding('utf8');
-    let inFlight = 0;
     // Complete lines not yet dispatched: at most what one read brought in, since reading
     // stops while any wait.
     const waiting: string[] = [];
-    let partialSince: NodeJS.Timeout | null = null;
+    let partial: NodeJS.Timeout | null = null;
+    let paused = false;
+    let pumping = false;
     const send = (frame: unknown) => write(socket, `${JSON.stringify(frame)}\n`);
+    // A started line must end within partialLineMs of reading time: the clock runs only
+    // while a partial line waits and reading goes on.
+    const watchPartial = () => {
+      if (partial) clearTimeout(partial);
+      partial = null;
+      if (lines.pending > 0 && !paused && !socket.destroyed) {
+        partial = setTimeout(() => socket.destroy(), limits.partialLineMs);
+        partial.unref();
+      }
+    };
     const pump = () => {
-      while (inFlight < limits.inFlightPerConnection && waiting.length > 0) {
-        inFlight++;
-        answerRequest(waiting.shift()!, options.dispatch, (frame) => {
-          send(frame);
-          inFlight--;
-          pump();
-        });
+      // Answers given synchronously (refusals of bad lines) come back into pump: the loop
+      // below picks their freed slots up, instead of recursing once per line.
+      if (pumping) return;
+      pumping = true;
+      try {
+        while ((busy.get(socket) ?? 0) < limits.inFlightPerConnection && waiting.length > 0) {
+          busy.set(socket, (busy.get(socket) ?? 0) + 1);
+          answerRequest(waiting.shift()!, options.dispatch, (frame) => {
+            send(frame);
+            busy.set(socket, Math.max(0, (busy.get(socket) ?? 1) - 1));
+            pump();
+          });
+        }
+      } finally {
+        pumping = false;
       }
       if (socket.destroyed) return;
-      if (waiting.length > 0) socket.pause();
-      else socket.resume();
+      const stop = waiting.length > 0;
+      if (stop !== paused) {
+        paused = stop;
+        if (stop) socket.pause();
+        else socket.resume();
+        watchPartial();
+      }
     };
     const lines = new LineSplitter(
       (line) => waiting.push(line),
@@ -114,25 +155,23 @@ export async function startControlServer(options: ControlServerOptions): Promise
     );
     socket.on('data', (chunk: string) => {
       listeners.add(socket);
-      // Most recently active last: eviction takes the first.
+      // Most recently active last: eviction looks from the first.
       sockets.delete(socket);
       sockets.add(socket);
+      const before = waiting.length;
+      const hadPartial = lines.pending > 0;
       lines.push(chunk);
+      // A line ended (or none was started): the partial-line clock starts again.
+      if (waiting.length > before || !hadPartial) watchPartial();
       pump();
-      if (lines.pending === 0) {
-        if (partialSince) clearTimeout(partialSince);
-        partialSince = null;
-      } else if (!partialSince) {
-        partialSince = setTimeout(() => socket.destroy(), limits.partialLineMs);
-        partialSince.unref();
-      }
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       waiting.length = 0;
-      if (partialSince) clearTimeout(partialSince);
+      if (partial) clearTimeout(partial);
       sockets.delete(socket);
       listeners.delete(socket);
+      busy.delete(socket);
     });
   });
   await endpoint.listen(server);

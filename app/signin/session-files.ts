@@ -256,6 +256,9 @@ export class UserFiles extends BaseFiles {
         env: { PATH: '/usr/bin:/bin', ELECTRON_RUN_AS_NODE: '1' },
         stdio: ['pipe', 'pipe', 'ignore'],
         timeout: CHILD_TIMEOUT_MS,
+        // Its own process group: Ctrl-C in the terminal signals the CLI's group, and a save
+        // cut short there would lose a refresh token the provider has already rotated.
+        detached: true,
       });
       let out = '';
       let tooLong = false;

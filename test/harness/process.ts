@@ -13,6 +13,11 @@ export interface ManagedSpawnOptions {
   label?: string;
   /** How much of stdout and of stderr to keep (the newest part). Default 1 MiB each. */
   keepBytes?: number;
+  /**
+   * Start it as the leader of a process group of its own, as a shell starts a job, so
+   * that `signalGroup` can signal it and its children the way Ctrl-C in a terminal does.
+   */
+  processGroup?: boolean;
 }
 
 export interface ExitInfo {
@@ -49,6 +54,7 @@ export class ManagedProcess {
       env: childEnv(opts.env),
       cwd: opts.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: opts.processGroup ?? false,
     });
     this.child.stdout?.setEncoding('utf8');
     this.child.stderr?.setEncoding('utf8');
@@ -96,6 +102,12 @@ export class ManagedProcess {
   }
 
   /** Everything kept from stderr so far. */
+  /** Signals the whole process group (see `processGroup`), as a terminal's Ctrl-C does. */
+  signalGroup(signal: NodeJS.Signals): void {
+    if (this.child.pid === undefined) throw new Error(`${this.label} has no pid`);
+    process.kill(-this.child.pid, signal);
+  }
+
   stderr(): string {
     return this.err;
   }

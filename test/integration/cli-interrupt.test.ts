@@ -53,10 +53,13 @@ describe('slipstream up interrupted at any moment of start-up', () => {
       {
         label: `slipstream (${label})`,
         env: { SLIPSTREAM_STATE_DIR: stateDir, SLIPSTREAM_DEBUG: '1' },
+        processGroup: true,
       },
     );
     await when(proc);
-    proc.child.kill(signal);
+    // To the whole process group, as Ctrl-C in a terminal (or systemd stopping a unit) does:
+    // the tools the CLI runs must not die half-way with it.
+    proc.signalGroup(signal);
     const exit = await proc.exited;
     assert.notEqual(exit.code, null, `${label}: killed by ${exit.signal}, not an orderly stop`);
     const allowed = signal === 'SIGINT' ? [0, 130] : [0];

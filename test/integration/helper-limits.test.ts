@@ -76,14 +76,37 @@ describe('the real helper under a served user who floods it', () => {
     assert.ok(peak - base < 150, `helper grew from ${base.toFixed(0)} to ${peak.toFixed(0)} MiB`);
     console.log(`helper RSS ${base.toFixed(0)} MiB -> ${peak.toFixed(0)} MiB under the flood`);
     // And it still answers.
+    await assertAnswers(socketPath);
+  });
+
+  test('20 000 garbage lines in one write: refusals (or a dropped client), never a crash', async () => {
+    const s = await connect(socketPath);
+    s.setEncoding('utf8');
+    s.on('error', () => {});
+    let refusals = 0;
+    s.on('data', (d: string) => (refusals += (d.match(/not JSON/g) ?? []).length));
+    s.write('x\n'.repeat(20_000));
+    await waitFor(async () => refusals === 20_000 || s.destroyed, {
+      timeoutMs: 15_000,
+      what: 'all refusals',
+    });
+    assert.equal(refusals, 20_000, 'each line refused (1.8 MB of answers is within the limit)');
+    s.destroy();
+    assert.equal(helper.exitCode, null, 'the helper is still running');
+    await assertAnswers(socketPath);
+  });
+});
+
+async function assertAnswers(socketPath: string): Promise<void> {
+  {
     const s = await connect(socketPath);
     s.setEncoding('utf8');
     const answer = new Promise<string>((resolve) => s.once('data', (d: string) => resolve(d)));
     s.write('{"id":1,"command":"getState","payload":{}}\n');
     assert.match(await answer, /"id":1,"envelope":\{"ok":true/);
     s.destroy();
-  });
-});
+  }
+}
 
 describe('the control server’s timing rules', () => {
   let server: ControlServer;
@@ -133,6 +156,24 @@ describe('the control server’s timing rules', () => {
     assert.ok(waited >= 250 && waited < 5000, `closed after ${waited} ms`);
   });
 
+  test('a client finishing lines steadily is never dropped, whatever its partial lines', async () => {
+    const s = await connect(socketPath);
+    s.setEncoding('utf8');
+    let answers = 0;
+    s.on('data', (d: string) => (answers += d.split('\n').length - 1));
+    // Each write ends one line and starts the next: a partial line is always waiting, for
+    // far longer in all than the 300 ms limit, but none for longer than 100 ms.
+    s.write('{"id":0,"command":"getSt');
+    for (let i = 1; i <= 12; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s.write(`ate","payload":{}}\n{"id":${i},"command":"getSt`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(s.destroyed, false, 'still connected');
+    assert.equal(answers, 12);
+    s.destroy();
+  });
+
   test('a quiet GUI connection is not dropped for being quiet', async () => {
     const s = await connect(socketPath);
     s.setEncoding('utf8');
@@ -154,9 +195,27 @@ describe('the control server’s timing rules', () => {
     await new Promise((r) => setTimeout(r, 300));
     const started = (globalThis as unknown as { __startedDisconnects: number })
       .__startedDisconnects;
-    // Four run; the other 46 lines wait, and the socket is not read meanwhile.
+    // As many run as the limit allows; the other lines wait, and the socket is not read.
     assert.equal(started, CONTROL_LIMITS.inFlightPerConnection);
     s.destroy();
+  });
+
+  test('a connection waiting for an answer is never the one that makes room', async () => {
+    const waiting = await connect(socketPath);
+    waiting.on('error', () => {});
+    // Held by the gate until the suite ends: this connection has a request in flight.
+    waiting.write('{"id":1,"command":"disconnect","payload":{}}\n');
+    await new Promise((r) => setTimeout(r, 100));
+    const others: net.Socket[] = [];
+    for (let i = 0; i < CONTROL_LIMITS.connections + 3; i++) {
+      const s = await connect(socketPath);
+      s.on('error', () => {});
+      others.push(s);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(waiting.destroyed, false, 'the busy connection stayed');
+    for (const s of others) s.destroy();
+    waiting.destroy();
   });
 
   test('the oldest quiet connection makes room for a new one beyond the cap', async () => {

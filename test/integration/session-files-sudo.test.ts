@@ -17,14 +17,16 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { SessionStoreError } from '../../app/signin/errors.js';
 import { EncryptedFileStore } from '../../app/signin/secret-store.js';
 import { sessionFilesFor, UserFiles } from '../../app/signin/session-files.js';
-import { cleanupAll, makeTempDir, requireRoot } from '../harness/index.js';
+import { cleanupAll, makeTempDir, ManagedProcess, requireRoot } from '../harness/index.js';
 import { sampleSession } from '../unit/signin/fixtures.js';
 import { CLI } from './slipstream.js';
 
 const USER = 65534; // nobody: the user who ran sudo
+const SAVER = fileURLToPath(new URL('./fixtures/save-under-sigint.js', import.meta.url));
 const SUDO = { SUDO_UID: String(USER), SUDO_GID: String(USER), SUDO_USER: 'nobody' };
 
 /** Runs `command` as the user (the attacker's own moves): a shell command run as nobody. */
@@ -138,6 +140,24 @@ describe('the CLI session directory under sudo, attacked by the user who ran sud
       watcher.kill('SIGKILL');
     }
     assert.equal(fingerprint(rootFile), before, 'root-only file untouched');
+  });
+
+  test('Ctrl-C to the whole process group does not cut a save short', async () => {
+    const dir = path.join(home, 'sigint');
+    const proc = new ManagedProcess(process.execPath, [SAVER, dir], {
+      env: SUDO,
+      processGroup: true,
+      label: 'saver',
+    });
+    await proc.waitForOutput(/^ready$/m, { timeoutMs: 10_000 });
+    // Several times while the saves go on, as a user hammering Ctrl-C might.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      if (proc.isRunning()) proc.signalGroup('SIGINT');
+    }
+    const exit = await proc.exited;
+    assert.match(proc.stdout(), /^saved 25; signalled true$/m, proc.stdout() + proc.stderr());
+    assert.equal(exit.code, 0);
   });
 
   test('the real CLI under sudo: logout on a planted directory leaves root files alone', () => {

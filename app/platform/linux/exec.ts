@@ -3,7 +3,7 @@
  * timeout, and turns every failure into a one-line message: a hung or noisy
  * tool must neither block the tunnel nor flood the log.
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileOptionsWithStringEncoding } from 'node:child_process';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 
@@ -32,34 +32,34 @@ export function runCommand(
   options: CommandOptions = {},
 ): Promise<CommandResult> {
   const shown = [path.basename(file), ...args].join(' ');
+  const execOptions: ExecFileOptionsWithStringEncoding & { detached: boolean } = {
+    timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    maxBuffer: 4 * 1024 * 1024,
+    encoding: 'utf8',
+    // A localized message would be harder to match in bug reports.
+    env: { ...process.env, LC_ALL: 'C' },
+    // A process group of its own (execFile passes it on to spawn): Ctrl-C in the terminal
+    // signals the CLI's whole group, and a tool killed half-way (resolvectl, nft) would fail
+    // the step the CLI then wants to finish or undo in order.
+    detached: true,
+  };
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      file,
-      args,
-      {
-        timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-        killSignal: 'SIGKILL',
-        maxBuffer: 4 * 1024 * 1024,
-        encoding: 'utf8',
-        // A localized message would be harder to match in bug reports.
-        env: { ...process.env, LC_ALL: 'C' },
-      },
-      (err, stdout, stderr) => {
-        if (!err) {
-          resolve({ stdout, stderr });
-          return;
-        }
-        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
-        let reason: string;
-        if (e.code === 'ENOENT') reason = 'command not found';
-        else if (e.killed)
-          reason = `timed out after ${options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS} ms`;
-        else if (typeof e.code === 'number') {
-          reason = `exit status ${e.code}${stderr.trim() ? `: ${firstLine(stderr)}` : ''}`;
-        } else reason = firstLine(e.message);
-        reject(new Error(`${shown}: ${reason}`));
-      },
-    );
+    const child = execFile(file, args, execOptions, (err, stdout, stderr) => {
+      if (!err) {
+        resolve({ stdout, stderr });
+        return;
+      }
+      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+      let reason: string;
+      if (e.code === 'ENOENT') reason = 'command not found';
+      else if (e.killed)
+        reason = `timed out after ${options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS} ms`;
+      else if (typeof e.code === 'number') {
+        reason = `exit status ${e.code}${stderr.trim() ? `: ${firstLine(stderr)}` : ''}`;
+      } else reason = firstLine(e.message);
+      reject(new Error(`${shown}: ${reason}`));
+    });
     // A tool that exits before reading stdin makes the write fail with EPIPE;
     // the exit status already reports that, so the stream error is dropped.
     child.stdin?.on('error', () => {});

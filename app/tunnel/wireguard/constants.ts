@@ -64,6 +64,11 @@ export const MAX_STAGED_PACKETS = 128;
 // The handshake queue: handshake messages wait here, apart from transport data, and are
 // worked a budget at a time (wireguard-go: QueueHandshakeSize 4096, under load at 1/8 full).
 export const HANDSHAKE_QUEUE_CAPACITY = 4096;
+/**
+ * Places only responses to our own initiations may take: a flood of initiations fills the
+ * rest, and our handshakes must still complete (rekeying would fail otherwise).
+ */
+export const HANDSHAKE_QUEUE_RESERVED_FOR_RESPONSES = 256;
 /** Messages waiting at or above which the device is under load (and, for 1 s, after). */
 export const DEFAULT_UNDER_LOAD_THRESHOLD = HANDSHAKE_QUEUE_CAPACITY / 8;
 /**

@@ -16,6 +16,7 @@ import {
   HANDSHAKE_BUDGET,
   HANDSHAKE_NOISE_COST,
   HANDSHAKE_QUEUE_CAPACITY,
+  HANDSHAKE_QUEUE_RESERVED_FOR_RESPONSES,
   HANDSHAKE_WORK_INTERVAL,
   KEEPALIVE_TIMEOUT,
   KEY_LENGTH,
@@ -252,13 +253,21 @@ export class WireGuardDevice implements JitterSource {
           return this.receiveTransport(data, from, now, out);
         case MESSAGE_INITIATION:
           if (data.length !== Initiation.size) return this.drop('malformed');
-          return this.queueHandshake(data, from, now, true);
+          return this.queueHandshake(data, from, now);
         case MESSAGE_RESPONSE:
           if (data.length !== Response.size) return this.drop('malformed');
-          return this.queueHandshake(data, from, now, true);
+          // Only an answer to an initiation of ours is worth a place in the queue.
+          if (!this.indices.has(readU32(data, Response.receiver))) {
+            return this.drop('unknown-index');
+          }
+          return this.queueHandshake(data, from, now);
         case MESSAGE_COOKIE_REPLY:
+          // Cheap to judge (an index lookup, then one XChaCha20-Poly1305 open of an answer
+          // to our own message): worked at once, never queued where it could crowd out
+          // handshakes.
           if (data.length !== CookieReply.size) return this.drop('malformed');
-          return this.queueHandshake(data, from, now, false);
+          this.handshakesReceived++;
+          return this.receiveCookieReply(data, now);
         default:
           return this.drop('malformed');
       }
@@ -563,10 +572,14 @@ export class WireGuardDevice implements JitterSource {
    * A full queue turns the rest away before any MAC is computed; a bad mac1
    * is turned away before it takes a place.
    */
-  private queueHandshake(data: Uint8Array, from: Endpoint, now: number, hasMac1: boolean): void {
+  private queueHandshake(data: Uint8Array, from: Endpoint, now: number): void {
     this.handshakesReceived++;
-    if (this.handshakeQueue.full) return this.drop('handshake-queue-full');
-    if (hasMac1 && !this.admission.checkMac1(data)) return this.drop('bad-mac');
+    const room =
+      messageType(data) === MESSAGE_RESPONSE
+        ? this.handshakeQueue.capacity
+        : this.handshakeQueue.capacity - HANDSHAKE_QUEUE_RESERVED_FOR_RESPONSES;
+    if (this.handshakeQueue.length >= room) return this.drop('handshake-queue-full');
+    if (!this.admission.checkMac1(data)) return this.drop('bad-mac');
     this.handshakeQueue.push(data, from);
     if (this.handshakesDue === NEVER) this.handshakesDue = now;
   }
@@ -574,10 +587,6 @@ export class WireGuardDevice implements JitterSource {
   /** One message from the queue; says whether it went on to Diffie-Hellman work. */
   private workHandshake(data: Uint8Array, from: Endpoint, now: number, out: Effect[]): boolean {
     const type = messageType(data);
-    if (type === MESSAGE_COOKIE_REPLY) {
-      this.receiveCookieReply(data, now);
-      return false;
-    }
     const underLoad = this.load.underLoad(this.handshakeQueue.length, now);
     switch (this.admission.admit(data, from, underLoad, now, out)) {
       case 'cookie-sent':

@@ -10,6 +10,7 @@ import {
   COOKIE_REPLY_BURST,
   HANDSHAKE_BUDGET,
   HANDSHAKE_QUEUE_CAPACITY,
+  HANDSHAKE_QUEUE_RESERVED_FOR_RESPONSES,
   RATELIMIT_BURST,
   RATELIMIT_PACKETS_PER_SECOND,
   UNDER_LOAD_AFTER_TIME,
@@ -84,7 +85,7 @@ test('HandshakeQueue: a bounded FIFO of copies', () => {
   assert.throws(() => new HandshakeQueue(0), /capacity/);
 });
 
-test('the queue holds 4096 messages; the rest are dropped and counted before any MAC is computed', () => {
+test('initiations fill the queue but its reserve; the rest are dropped and counted before any MAC is computed', () => {
   const d = victim();
   const [flood] = forgedInitiations(d.publicKey, 1);
   const out: Effect[] = [];
@@ -95,12 +96,13 @@ test('the queue holds 4096 messages; the rest are dropped and counted before any
   for (let i = 0; i < 5000; i++) d.handleDatagram(flood!, attacker(i), T0, out);
   d.handleDatagram(badMac, attacker(1), T0, out);
   const s = d.stats();
+  const room = HANDSHAKE_QUEUE_CAPACITY - HANDSHAKE_QUEUE_RESERVED_FOR_RESPONSES;
   assert.deepEqual(out, [], 'nothing worked yet: that is the budgeted work, later');
   assert.equal(s.handshakes.received, 5002);
-  assert.equal(s.handshakes.queued, HANDSHAKE_QUEUE_CAPACITY);
-  assert.equal(s.handshakes.peakQueue, HANDSHAKE_QUEUE_CAPACITY);
+  assert.equal(s.handshakes.queued, room);
+  assert.equal(s.handshakes.peakQueue, room);
   assert.equal(s.handshakes.worked, 0);
-  assert.equal(s.drops['handshake-queue-full'], 5000 - HANDSHAKE_QUEUE_CAPACITY + 1);
+  assert.equal(s.drops['handshake-queue-full'], 5000 - room + 1);
   assert.equal(s.drops['bad-mac'], 1, 'the full queue turned the second bad one away first');
   assert.equal(d.nextDeadline(), T0, 'queued work is due at once');
 });
@@ -187,7 +189,11 @@ test('data interleaved with a 10 000-message handshake burst is delivered by the
   }
   assert.deepEqual(delivered, sent, 'all of them, in order');
   const s = b.device.stats();
-  assert.equal(s.handshakes.peakQueue, HANDSHAKE_QUEUE_CAPACITY, 'the queue was full meanwhile');
+  assert.equal(
+    s.handshakes.peakQueue,
+    HANDSHAKE_QUEUE_CAPACITY - HANDSHAKE_QUEUE_RESERVED_FOR_RESPONSES,
+    'the queue was full (of initiations) meanwhile',
+  );
   assert.ok(s.drops['handshake-queue-full'] > 0);
   assert.ok(queuedBehind > 1000, `up to ${queuedBehind} handshakes were waiting, not ahead`);
 });
@@ -224,8 +230,8 @@ test('a legitimate peer that answers the cookie completes its handshake during a
 test('after a flood the queue drains in a bounded number of timer calls, each within the budget', () => {
   const d = victim();
   const flood = forgedInitiations(d.publicKey, 4);
-  for (let i = 0; i < HANDSHAKE_QUEUE_CAPACITY; i++)
-    d.handleDatagram(flood[i % 4]!, attacker(i), T0, []);
+  const room = HANDSHAKE_QUEUE_CAPACITY - HANDSHAKE_QUEUE_RESERVED_FOR_RESPONSES;
+  for (let i = 0; i < room; i++) d.handleDatagram(flood[i % 4]!, attacker(i), T0, []);
   let now = T0;
   let calls = 0;
   for (;;) {
@@ -242,9 +248,9 @@ test('after a flood the queue drains in a bounded number of timer calls, each wi
     assert.ok(after.drops['handshake-rejected'] - before.drops['handshake-rejected'] <= 1);
     assert.ok(calls <= 1000, 'drains');
   }
-  const expected = HANDSHAKE_QUEUE_CAPACITY / HANDSHAKE_BUDGET;
+  const expected = room / HANDSHAKE_BUDGET;
   assert.ok(calls >= expected && calls <= expected + UNDER_LOAD_NOISE_PER_SECOND, `${calls} calls`);
-  assert.equal(d.stats().handshakes.worked, HANDSHAKE_QUEUE_CAPACITY);
+  assert.equal(d.stats().handshakes.worked, room);
   assert.equal(d.stats().handshakes.queued, 0);
 });
 
@@ -320,4 +326,41 @@ test('cookie replies are capped per source and in total, whatever the flood', ()
   assert.equal(s.handshakes.challengesSent, total);
   assert.equal(s.drops['cookie-required'], total);
   assert.equal(s.drops['challenge-capped'], seconds * 1000 * 10 - total, 'the rest, counted');
+});
+
+test('cookie replies and responses that answer nothing of ours never take a place in the queue', () => {
+  const d = victim();
+  const random = seededRandom(99);
+  const out: Effect[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const reply = random(64);
+    reply.set([3, 0, 0, 0]);
+    d.handleDatagram(reply, attacker(i), T0, out);
+    const response = random(92);
+    response.set([2, 0, 0, 0]);
+    d.handleDatagram(response, attacker(i), T0, out);
+  }
+  const s = d.stats();
+  assert.equal(s.handshakes.peakQueue, 0, 'nothing was queued');
+  assert.equal(s.drops['unknown-index'], 10_000);
+  assert.equal(s.drops['handshake-queue-full'] ?? 0, 0);
+  assert.deepEqual(out, []);
+});
+
+test('an initiation flood cannot crowd out the response to our own initiation', () => {
+  const { net, a, b } = pair();
+  // a starts a handshake; b's response is held back while a is flooded.
+  net.filter = (dg) => (dg.data[0] === 2 ? 'hold' : 'deliver');
+  a.tunIn(ipv4Packet('10.0.0.1', '10.0.0.2', 16));
+  net.flush();
+  const [response] = sentOfType(b, 2);
+  assert.ok(response, 'b answered');
+  const flood = forgedInitiations(a.publicKey, 4);
+  for (let i = 0; i < 6000; i++) a.device.handleDatagram(flood[i % 4]!, attacker(i), net.now, []);
+  const before = a.device.stats();
+  assert.ok((before.drops['handshake-queue-full'] ?? 0) > 0, 'the flood filled the queue');
+  a.device.handleDatagram(response.data, { host: '192.0.2.2', port: 51820 }, net.now, []);
+  const after = a.device.stats();
+  assert.equal(after.handshakes.queued, before.handshakes.queued + 1, 'the response got a place');
+  assert.equal(after.drops['handshake-queue-full'], before.drops['handshake-queue-full']);
 });
