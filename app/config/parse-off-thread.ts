@@ -29,7 +29,11 @@ export class OffThreadParser {
   private nextId = 1;
   private readonly waiting = new Map<
     number,
-    { resolve: (v: WgQuickConfig | ProfileFacts) => void; reject: (e: Error) => void }
+    {
+      resolve: (v: WgQuickConfig | ProfileFacts) => void;
+      reject: (e: Error) => void;
+      worker: Worker;
+    }
   >();
   private idle: NodeJS.Timeout | null = null;
 
@@ -53,7 +57,7 @@ export class OffThreadParser {
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { resolve, reject, worker });
       worker.postMessage({ id, text, fileName, want } satisfies ParseRequest);
     });
   }
@@ -72,8 +76,13 @@ export class OffThreadParser {
     worker.on('message', (reply: ParseReply) => this.answer(reply));
     const fail = (why: string) => {
       if (this.worker === worker) this.worker = null;
-      for (const w of this.waiting.values()) w.reject(new Error(`the config parser ${why}`));
-      this.waiting.clear();
+      // Only this worker's requests: after close() and a new request, the old worker's
+      // late 'exit' must not fail what the new one is parsing.
+      for (const [id, w] of this.waiting) {
+        if (w.worker !== worker) continue;
+        this.waiting.delete(id);
+        w.reject(new Error(`the config parser ${why}`));
+      }
     };
     worker.on('error', () => fail('failed'));
     worker.on('exit', () => fail('stopped'));

@@ -67,6 +67,8 @@ export class ProfileStore {
   /** Every profile's metadata and summary, read once; null until the first use. */
   private index: Map<string, Stored> | null = null;
   private loading: Promise<Map<string, Stored>> | null = null;
+  /** Imports past the last check and still writing: they count against the cap too. */
+  private writing = 0;
 
   private constructor(private readonly dir: string) {}
 
@@ -112,12 +114,27 @@ export class ProfileStore {
       }
       throw err;
     }
-    // Checked again: another import may have finished while this one was parsed.
-    if (index.size >= MAX_PROFILES) {
+    // Checked again, and the slot taken before the next await: imports parsed at the
+    // same time would otherwise all pass the check and write past the cap.
+    if (index.size + this.writing >= MAX_PROFILES) {
       return refuse(
         `Slipstream keeps at most ${MAX_PROFILES} profiles. Delete one to import another.`,
       );
     }
+    this.writing += 1;
+    try {
+      return { ok: true, profile: await this.store(index, fileName, text, facts) };
+    } finally {
+      this.writing -= 1;
+    }
+  }
+
+  private async store(
+    index: Map<string, Stored>,
+    fileName: string,
+    text: string,
+    facts: ProfileFacts,
+  ): Promise<ProfileSummary> {
     const id = randomBytes(8).toString('hex');
     const name = nameFromFile(fileName);
     const summary: ProfileSummary = { id, name, ...facts };
@@ -131,7 +148,7 @@ export class ProfileStore {
     await this.writePrivate(`${id}.conf`, text);
     await this.writePrivate(`${id}.json`, JSON.stringify(meta));
     index.set(id, { meta, summary });
-    return { ok: true, profile: summary };
+    return summary;
   }
 
   async get(id: string): Promise<{ name: string; config: WgQuickConfig }> {

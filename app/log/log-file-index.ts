@@ -23,6 +23,8 @@ import type { OpenedLogFile } from './log-files.js';
 export interface IndexOptions {
   /** Bytes per read and per synchronous stretch of work. Default 512 KiB. */
   chunkBytes?: number;
+  /** Longest line read whole; a longer one is indexed in pieces. Default 64 MiB. */
+  maxLineBytes?: number;
 }
 
 export interface RefreshResult {
@@ -46,6 +48,8 @@ const DEFAULT_CHUNK = 512 * 1024;
 const SEARCH_CHUNKS = 8;
 /** Lines closer than this are fetched with one read when a page is assembled. */
 const READ_GAP = 64 * 1024;
+/** The read buffer grows to hold a long line, up to this. */
+const MAX_LINE_BUFFER = 64 * 1024 * 1024;
 
 export class LogFileIndex {
   private starts = new Float64Array(1024);
@@ -59,6 +63,7 @@ export class LogFileIndex {
   /** The index's read buffer, reused. */
   private readBuf: Buffer | null = null;
   private readonly chunk: number;
+  private readonly maxBuffer: number;
   private closed = false;
   private restarts = 0;
   /** `dev:ino` of the file. */
@@ -73,6 +78,7 @@ export class LogFileIndex {
     this.file = opened.handle;
     this.identity = opened.identity;
     this.chunk = options.chunkBytes ?? DEFAULT_CHUNK;
+    this.maxBuffer = Math.max(this.chunk, options.maxLineBytes ?? MAX_LINE_BUFFER);
   }
 
   get lines(): number {
@@ -206,14 +212,20 @@ export class LogFileIndex {
     if (from >= to) return;
     let current = plan(from);
     let reading = fetch(current, 0);
-    for (let k = 0; ; k ^= 1) {
-      const bytes = await reading;
-      const next = current.end < to ? plan(current.end) : null;
-      if (next) reading = fetch(next, k ^ 1);
-      foldAscii(bytes, 0, bytes.length);
-      yield { bytes, base: current.base, first: current.first, end: current.end };
-      if (!next) return;
-      current = next;
+    try {
+      for (let k = 0; ; k ^= 1) {
+        const bytes = await reading;
+        const next = current.end < to ? plan(current.end) : null;
+        if (next) reading = fetch(next, k ^ 1);
+        foldAscii(bytes, 0, bytes.length);
+        yield { bytes, base: current.base, first: current.first, end: current.end };
+        if (!next) return;
+        current = next;
+      }
+    } finally {
+      // A search that stops early leaves the read ahead in flight: wait for it, so its
+      // failure is not an unhandled rejection and the next search may use the buffers.
+      await reading.catch(() => {});
     }
   }
 
@@ -262,7 +274,14 @@ export class LogFileIndex {
       }
       if (next === 0) {
         if (base + bytesRead >= size) break; // the partial last line
-        buf = this.readBuf = Buffer.allocUnsafe(buf.length * 2);
+        if (buf.length < this.maxBuffer) {
+          buf = this.readBuf = Buffer.allocUnsafe(buf.length * 2);
+          continue;
+        }
+        // A "line" longer than the buffer's ceiling (64 MiB) is not a log line: it is
+        // shown in pieces rather than making the reader hold all of it.
+        this.push(base, levelCode(buf, 0, bytesRead));
+        this.scanned = base + bytesRead;
         continue;
       }
       this.scanned = base + next;

@@ -46,10 +46,12 @@ export function isPermissionError(err: unknown): boolean {
   return code === 'EACCES' || code === 'EPERM';
 }
 
-function acceptable(st: { isFile(): boolean; uid: number }): boolean {
+function acceptable(st: { isFile(): boolean; uid: number; nlink: number }): boolean {
   if (!st.isFile()) return false;
   const euid = process.geteuid?.();
-  return euid !== 0 || st.uid === 0;
+  // As root, only root's own files, and never a second name of one: a hard link to
+  // /etc/shadow is root's too (where protected_hardlinks is off, anyone can make one).
+  return euid !== 0 || (st.uid === 0 && st.nlink === 1);
 }
 
 /** The rotation number of `name` as a rotated file of `base`, or null. */

@@ -8,15 +8,18 @@
 export const REDACTED = '[redacted]';
 
 /**
- * Field names whose values are never written, at any depth: names that END in
- * a secret's word (privateKey, clientSecret, apiToken, refresh_tokens,
- * Authorization, cookie, codeVerifier, a bare or *Key field other than a
- * public key). Matching anywhere in the name would also hide counters and
- * states that merely mention one, such as `cookie-required` (the counter that
- * shows a handshake flood) or `tokenExpiresAt`.
+ * Field names whose values are never written, at any depth. Two rules:
+ *  - a name CONTAINING a word that is only ever a secret (privateKeyBase64,
+ *    clientSecretValue, passwordHash, presharedKey, Authorization, codeVerifier,
+ *    credentials): no innocent field carries these words, so a suffix cannot
+ *    smuggle one out;
+ *  - a name ENDING in a word that is also used for counters and states (a bare
+ *    or *Key field other than a public key, *Token(s), cookie(s), psk):
+ *    matching these anywhere would hide `cookie-required` (the counter that
+ *    shows a handshake flood), `keysZeroed` or `tokenExpiresAt`.
  */
 export const SENSITIVE_KEY =
-  /(?:(?<!public[-_ ]?)keys?|preshared|psk|secrets?|tokens?|passwords?|passphrase|authorization|cookies?|verifier|credentials?)$/i;
+  /private[-_ ]?key|preshared|secret|passw|passphrase|authorization|credential|verifier|(?:(?<!public[-_ ]?)keys?|psk|tokens?|cookies?)$/i;
 
 const MAX_DEPTH = 8;
 const MAX_STRING = 16 * 1024;

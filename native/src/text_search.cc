@@ -92,7 +92,8 @@ Napi::Value FindLines(const Napi::CallbackInfo& info) {
   // Where line i ends within `bytes` (the next line's start, or the chunk's end).
   const auto end_of = [&](size_t i) -> size_t {
     const double next = i + 1 < end ? line_start[i + 1] - base : static_cast<double>(n);
-    return next <= 0 ? 0 : next >= static_cast<double>(n) ? n : static_cast<size_t>(next);
+    // `!(next > 0)` also catches NaN from a caller's bad array: converting NaN is undefined.
+    return !(next > 0) ? 0 : next >= static_cast<double>(n) ? n : static_cast<size_t>(next);
   };
   const std::boyer_moore_horspool_searcher search(pattern.Data(),
                                                   pattern.Data() + pattern.ElementLength());

@@ -63,6 +63,10 @@ describe('desktop UI against wireguard-go', () => {
     await page.goto(app.url);
     await status().waitFor({ timeout: 15_000 });
     assert.deepEqual(problems, [], 'no script errors or CSP violations on load');
+    // The access token leaves the address bar (and the history); the reload in the
+    // settings test below shows the tab still holds it.
+    assert.match(app.url, /[?&]token=/);
+    assert.doesNotMatch(page.url(), /token=/);
   });
   after(async () => {
     await browser?.close();

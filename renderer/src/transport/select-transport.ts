@@ -7,7 +7,7 @@
  */
 import { createClient, type Client } from '../../../ipc/client.js';
 import { alwaysOpen, type ConnectionMonitor } from './connection.js';
-import { ipcSocketUrl, WebSocketTransport } from './websocket-transport.js';
+import { ipcSocketUrl, takeAccessToken, WebSocketTransport } from './websocket-transport.js';
 
 export interface Ipc {
   client: Client;
@@ -19,6 +19,7 @@ export function connectIpc(): Ipc {
   if (window.slipstream) {
     return { client: createClient(window.slipstream, warn), connection: alwaysOpen };
   }
-  const socket = new WebSocketTransport(ipcSocketUrl(window.location));
+  const token = takeAccessToken(window.location, window.history, window.sessionStorage);
+  const socket = new WebSocketTransport(ipcSocketUrl(window.location, token));
   return { client: createClient(socket, warn), connection: socket.connection };
 }

@@ -25,11 +25,32 @@ interface Pending {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
-/** The IPC endpoint, with the access token the harness put in the page's address. */
-export function ipcSocketUrl(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
+/** The IPC endpoint, with the harness's access token. */
+export function ipcSocketUrl(location: Pick<Location, 'protocol' | 'host'>, token: string): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const token = new URLSearchParams(location.search).get('token') ?? '';
   return `${scheme}://${location.host}/ipc?token=${encodeURIComponent(token)}`;
+}
+
+const TOKEN_KEY = 'slipstream-access-token';
+
+/**
+ * The access token the harness put in the page's address, taken out of it (so it
+ * is not left in the address bar, the history, or a screenshot) and kept in this
+ * tab's session storage, where a reload finds it again.
+ */
+export function takeAccessToken(
+  location: Pick<Location, 'search' | 'pathname' | 'hash'>,
+  history: Pick<History, 'replaceState'>,
+  storage: Pick<Storage, 'getItem' | 'setItem'>,
+): string {
+  const params = new URLSearchParams(location.search);
+  const given = params.get('token');
+  if (given === null) return storage.getItem(TOKEN_KEY) ?? '';
+  storage.setItem(TOKEN_KEY, given);
+  params.delete('token');
+  const rest = params.toString();
+  history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+  return given;
 }
 
 export class WebSocketTransport implements Transport {

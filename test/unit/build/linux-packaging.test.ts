@@ -90,6 +90,10 @@ test('the unit, the polkit action and the launcher agree on paths', () => {
   assert.match(unit, /^RestrictAddressFamilies=.*AF_NETLINK/m);
   // What the served user can make the helper hold has a ceiling the kernel enforces.
   assert.match(unit, /^MemoryMax=\d+M$/m);
+  // Threads count as tasks: one crypto worker per core on a 64-core machine plus Node's
+  // own threads must fit under the ceiling, or the helper fails to start there.
+  const tasks = Number(/^TasksMax=(\d+)$/m.exec(unit)?.[1]);
+  assert.ok(tasks >= 64 + 32, `TasksMax=${tasks}`);
   // pkexec runs exactly the file the polkit action names (not /usr/bin/env, which would
   // fall back to the generic "run a program as root" prompt).
   const deb = appPaths({

@@ -144,6 +144,25 @@ test(`at most ${MAX_PROFILES} profiles of at most ${MAX_PROFILE_BYTES / 1024} KB
   }
 });
 
+test('imports racing for the last slots never store more than the cap', async () => {
+  const tmp = makeTempDir('ss-profiles-');
+  try {
+    const store = await ProfileStore.open(tmp.path);
+    for (let i = 0; i < MAX_PROFILES - 2; i++)
+      assert.ok((await store.import(`p${i}.conf`, GOOD)).ok);
+    // Ten imports at once, all parsed while two slots are free: exactly two may land.
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.import(`race${i}.conf`, GOOD)),
+    );
+    assert.equal(results.filter((r) => r.ok).length, 2);
+    assert.equal((await store.list()).length, MAX_PROFILES);
+    assert.equal((await readdir(tmp.path)).length, MAX_PROFILES * 2);
+    await store.close();
+  } finally {
+    tmp.remove();
+  }
+});
+
 test('listing reads kept summaries: no parse, even of a large profile set', async () => {
   const tmp = makeTempDir('ss-profiles-');
   try {

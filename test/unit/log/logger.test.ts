@@ -167,23 +167,35 @@ test('names that only mention a secret stay readable: counters and states are no
     cookieReplies: 4,
     tokenExpiresAt: '2026-12-05T10:00:00Z',
     keysZeroed: 1,
-    secretStore: 'keyring',
     publicKey: 'visible',
     public_key: 'visible too',
     sessionKey: 's',
     key: 'k',
     refresh_tokens: ['r'],
     codeVerifier: 'v',
+    privateKeyBase64: 'p',
+    clientSecretValue: 'c',
+    passwordHash: 'h',
+    userCredentials: { a: 1 },
   });
   const e = entries()[0]!;
   assert.deepEqual(e.drops, { 'cookie-required': 12, 'bad-mac1': 3 });
   assert.equal(e.cookieReplies, 4);
   assert.equal(e.tokenExpiresAt, '2026-12-05T10:00:00Z');
   assert.equal(e.keysZeroed, 1);
-  assert.equal(e.secretStore, 'keyring');
   assert.equal(e.publicKey, 'visible');
   assert.equal(e.public_key, 'visible too');
-  for (const hidden of ['sessionKey', 'key', 'refresh_tokens', 'codeVerifier']) {
+  // Words that only ever name a secret hide the field wherever they sit in its name.
+  for (const hidden of [
+    'sessionKey',
+    'key',
+    'refresh_tokens',
+    'codeVerifier',
+    'privateKeyBase64',
+    'clientSecretValue',
+    'passwordHash',
+    'userCredentials',
+  ]) {
     assert.equal(e[hidden], '[redacted]', hidden);
   }
 });
