@@ -23,7 +23,7 @@ import {
   startWebApp,
 } from '../harness/index.js';
 import { fixtureLines, fixtureText } from '../unit/log/log-fixture.js';
-import { median } from './proc-usage.js';
+import { median } from './stats.js';
 import { writeBenchSection } from './report.js';
 
 const LINES = Number(process.env.BENCH_LOG_LINES ?? 1_000_000);

@@ -43,6 +43,8 @@ export interface WireGuardGoOptions {
   ifname?: string;
   /** wireguard-go LOG_LEVEL. Default 'verbose' (handshake events, for diagnosing failures). */
   logLevel?: 'verbose' | 'error' | 'silent';
+  /** The wireguard-go executable. Default: Debian's, from PATH. */
+  binary?: string;
 }
 
 export interface RestartOptions {
@@ -160,7 +162,7 @@ export class WireGuardGo {
     if (existsSync(sock)) {
       throw new Error(`${sock} already exists: another wireguard-go uses ${this.ifname}`);
     }
-    const proc = this.ns.spawn('wireguard-go', [this.ifname], {
+    const proc = this.ns.spawn(this.opts.binary ?? 'wireguard-go', [this.ifname], {
       env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: this.opts.logLevel ?? 'verbose' },
       label: `wireguard-go ${this.ifname}`,
     });
@@ -329,6 +331,7 @@ export interface FromConfigOptions {
   routeAllowedIps?: boolean;
   ifname?: string;
   logLevel?: WireGuardGoOptions['logLevel'];
+  binary?: string;
 }
 
 /**
@@ -357,6 +360,7 @@ export async function startWireGuardGoFromConfig(
       routes,
       ifname: opts.ifname,
       logLevel: opts.logLevel,
+      binary: opts.binary,
     },
     'client',
   );
