@@ -65,7 +65,7 @@ async function withEnds<T>(
 
 export async function runTunnelBench(o: BenchOptions): Promise<void> {
   await ensureTools();
-  if (o.syscallSeconds > 0) requireCommands('perf');
+  if (o.syscallSeconds > 0 && o.only.has('client')) requireCommands('perf');
   const wg2023 = await wireguardGo2023();
   const wg2022 = findExecutable('wireguard-go');
   if (wg2022 === null) throw new Error('wireguard-go is not installed (test/setup/install.mjs)');
