@@ -1,11 +1,12 @@
 // One sample: throughput both ways, the CPU the measured ends spent per GB moved, idle RTT
 // after the load, peak RSS, and optionally a separate syscall-counting window (so the
 // counting cannot touch the throughput figures).
+import type { Namespace } from '../../harness/netns.js';
 import { iperf3, ping, waitForPing } from '../../harness/traffic.js';
 import { processTree, treeCpuSeconds, treePeakRssMb } from '../proc-usage.js';
 import { median } from '../stats.js';
 import { SERVER_ADDR, type Rig, type RunningEnd } from './rig.js';
-import { countSyscalls, type SyscallCounts } from './syscalls.js';
+import { countSyscalls, parseTcpOutSegments, type SyscallCounts } from './syscalls.js';
 
 export interface Sample {
   upMbps: number;
@@ -70,7 +71,10 @@ export async function measureSample(
 
   let syscalls: SyscallCounts | null = null;
   if (o.syscallSeconds > 0) {
-    syscalls = await countSyscalls(processTree(client.pid), client.pid, async () => {
+    const outSegs = async (ns: Namespace) =>
+      parseTcpOutSegments((await ns.exec('cat', ['/proc/net/snmp'])).stdout);
+    const packets = async () => (await outSegs(rig.clientNs)) + (await outSegs(rig.serverNs));
+    syscalls = await countSyscalls(processTree(client.pid), packets, async () => {
       await transfer(o.syscallSeconds, false);
       await transfer(o.syscallSeconds, true);
     });

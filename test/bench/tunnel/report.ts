@@ -168,8 +168,8 @@ export function renderBenchmarks(r: TunnelResults, m: ReportMeta): string {
         '',
         `Syscalls in a separate window (${m.syscallSeconds} s upload, then ${m.syscallSeconds} s download), counted by`,
         "`perf stat` on the syscall tracepoints, filtered to the client's TUN and UDP descriptors;",
-        'inner packets are the TCP segments of the client namespace (MSS-sized, so an offloaded',
-        'super-packet counts as the packets it carries). Medians:',
+        'inner packets are the TCP segments both namespaces sent (OutSegs: MSS-sized, so an',
+        'offloaded super-packet counts as the packets it carries). Medians:',
         '',
         syscallTable(r.client),
       );

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import {
   fdFilter,
   parsePerfStatCsv,
-  parseTcpSegments,
+  parseTcpOutSegments,
   parseUdpInodes,
   perfArgs,
   perSyscall,
@@ -55,7 +55,7 @@ test('perf stat CSV, including uncounted events', () => {
   assert.equal(m.size, 3);
 });
 
-test('TCP segments both ways from /proc/net/snmp', () => {
+test('TCP OutSegs from /proc/net/snmp', () => {
   const snmp = `Ip: Forwarding DefaultTTL
 Ip: 2 64
 Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors
@@ -63,8 +63,9 @@ Tcp: 1 200 120000 -1 4 0 0 0 0 1500 2500 3 0 0 0
 Udp: InDatagrams NoPorts
 Udp: 1 2
 `;
-  assert.equal(parseTcpSegments(snmp), 4000);
-  assert.throws(() => parseTcpSegments('Ip: a\nIp: 1\n'), /no Tcp lines/);
+  assert.equal(parseTcpOutSegments(snmp), 2500);
+  assert.throws(() => parseTcpOutSegments('Ip: a\nIp: 1\n'), /no Tcp lines/);
+  assert.throws(() => parseTcpOutSegments('Tcp: InSegs\nTcp: 1\n'), /no Tcp OutSegs/);
 });
 
 test('packets per syscall, NaN when nothing was counted', () => {
