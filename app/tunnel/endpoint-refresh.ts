@@ -80,7 +80,8 @@ export class EndpointRefresher {
     const peer = this.options.peers.find((p) => p.name === event.peer);
     if (!peer) return;
     const last = this.lastLookup.get(peer.name) ?? Number.NEGATIVE_INFINITY;
-    if (this.clock() - last >= UNANSWERED_MS) void this.refreshPeer(peer, 'handshake unanswered');
+    if (this.clock() - last >= UNANSWERED_MS)
+      void this.refreshPeer(peer, 'handshake 15 s or more after the last lookup');
   }
 
   stop(): void {

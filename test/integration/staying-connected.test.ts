@@ -75,7 +75,10 @@ describe('staying connected (CLI against wireguard-go)', () => {
         (l) => l.message === 'network changed; handshaking now',
       );
       assert.ok(change, 'the client logged the change');
-      assert.deepEqual(change.reasons, ['default route changed']);
+      assert.ok(
+        (change.reasons as string[]).includes('default route changed'),
+        JSON.stringify(change.reasons),
+      );
       console.log(`# handshake ${seconds.toFixed(2)} s after the default route changed`);
       await waitForPing(topo.clientNs, topo.tunnel.serverV4, { timeoutMs: 5_000 });
     } finally {
