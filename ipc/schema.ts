@@ -94,6 +94,15 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/**
+ * Settings the helper keeps (root-owned, in its state directory), because it
+ * acts on them without the GUI: with `connectAtStartup` the helper brings the
+ * last profile the user connected back up whenever it starts (at boot, as a
+ * service).
+ */
+export const HelperSettings = z.object({ connectAtStartup: z.boolean() });
+export type HelperSettings = z.infer<typeof HelperSettings>;
+
 /** Which process wrote a log. */
 export const LogProcess = z.enum(['main', 'helper']);
 export type LogProcess = z.infer<typeof LogProcess>;
@@ -185,6 +194,8 @@ export const commands = {
   removeProfile: { request: z.object({ profileId: Text(64) }), response: Empty },
   getSettings: { request: Empty, response: Settings },
   setSettings: { request: Settings.partial(), response: Settings },
+  getHelperSettings: { request: Empty, response: HelperSettings },
+  setHelperSettings: { request: HelperSettings.partial().strict(), response: HelperSettings },
   /**
    * A page of the lines matching `filter`, oldest first: `offset` counts matching
    * lines, not file lines. The answer may hold fewer lines than `limit` even
@@ -250,6 +261,8 @@ export const helperCommandNames = [
   'removeProfile',
   'readLogs',
   'findLogTime',
+  'getHelperSettings',
+  'setHelperSettings',
 ] as const satisfies readonly (keyof typeof commands)[];
 export type HelperCommandName = (typeof helperCommandNames)[number];
 

@@ -8,6 +8,7 @@ import { CommandError, type Handlers } from '../../ipc/server.js';
 import type { LogService } from '../log/log-service.js';
 import type { Logger } from '../log/logger.js';
 import { ProfileNotFound, type ProfileStore } from './profile-store.js';
+import type { StartupStore } from './startup-store.js';
 import type { TunnelController } from './tunnel-controller.js';
 
 /**
@@ -26,6 +27,7 @@ export function helperHandlers(
   tunnel: TunnelController,
   logs: LogService,
   log: Logger,
+  startup: StartupStore,
 ): Pick<Handlers, HelperCommandName> {
   const known = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -46,6 +48,10 @@ export function helperHandlers(
     connect: ({ profileId }) =>
       known(async () => {
         const { config } = await profiles.get(profileId);
+        // "Connect at startup" brings back the profile the user last asked for.
+        await startup.rememberProfile(profileId).catch((err: unknown) => {
+          log.warn('could not remember the profile for connecting at startup', { error: err });
+        });
         // Not awaited to completion: the answer is "accepted"; progress comes as state events.
         tunnel.connect(profileId, config).catch((err: unknown) => {
           log.error('connect failed unexpectedly', { error: err });
@@ -76,5 +82,11 @@ export function helperHandlers(
       }),
     readLogs: (request) => logs.readLogs(ownLog(request)),
     findLogTime: (request) => logs.findLogTime(ownLog(request)),
+    getHelperSettings: () => startup.settings,
+    setHelperSettings: async (patch) => {
+      const next = await startup.update(patch);
+      log.info('service settings changed', { ...next });
+      return next;
+    },
   };
 }

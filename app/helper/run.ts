@@ -16,6 +16,8 @@ import type { HelperArgs } from './args.js';
 import { startControlServer } from './control-server.js';
 import { helperHandlers } from './handlers.js';
 import { ProfileStore } from './profile-store.js';
+import { connectAtStartup } from './startup.js';
+import { StartupStore } from './startup-store.js';
 import { TunnelController } from './tunnel-controller.js';
 
 export interface RunHelperOptions {
@@ -49,10 +51,15 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
   const user = 'userSid' in args ? { userSid: args.userSid } : { uid: args.uid, gid: args.gid };
   let server;
   let profiles: ProfileStore | null = null;
+  let startup: StartupStore | null = null;
   try {
     profiles = await ProfileStore.open(args.stateDir);
+    const opened = await StartupStore.open(args.stateDir);
+    if (opened.problem)
+      log.warn('startup settings unusable; using defaults', { problem: opened.problem });
+    startup = opened.store;
     const dispatch = createDispatcher(
-      helperHandlers(profiles, tunnel, logs, log),
+      helperHandlers(profiles, tunnel, logs, log, startup),
       (command, error) => log.warn('command failed', { command, error }),
     );
     server = await startControlServer({ socketPath: args.socket, ...user, dispatch });
@@ -72,6 +79,7 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
     if (process === 'helper') ready.broadcast('logGrowth', { process, totalLines });
   });
   log.info('helper ready', { socket: args.socket, ...user });
+  if (startup) void connectAtStartup(startup, profiles, tunnel, log);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

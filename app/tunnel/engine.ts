@@ -147,6 +147,14 @@ export class TunnelEngine {
     this.endOfBatch();
   }
 
+  /** A new handshake now (all peers, or one); see WireGuardDevice.rehandshake. */
+  rehandshake(only?: Parameters<WireGuardDevice['rehandshake']>[2]): number {
+    if (!this.running) return 0;
+    const sent = this.device.rehandshake(this.clock(), this.out, only);
+    this.endOfBatch();
+    return sent;
+  }
+
   stats(): { engine: EngineCounters; crypto: CryptoPoolStats; gso: boolean } {
     return { engine: this.counters, crypto: this.pool.stats, gso: this.udp.gso };
   }

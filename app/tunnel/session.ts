@@ -15,6 +15,7 @@ import { WireGuardDevice } from './wireguard/device.js';
 import { encodeKey } from './wireguard/keys.js';
 import type { DeviceStats, Endpoint, WgEvent } from './wireguard/types.js';
 import { TunnelEngine, type EngineOptions } from './engine.js';
+import { startStayingConnected, type StayingConnected } from './staying-connected.js';
 import { throwIfInterrupted, unlessAborted } from '../util/interrupt.js';
 
 export interface TunnelOptions {
@@ -26,6 +27,8 @@ export interface TunnelOptions {
   onEvent?: (event: WgEvent) => void;
   /** Data-path choices (GSO, crypto workers). */
   engine?: EngineOptions;
+  /** Watch the network and sleep, and handshake at once on a change. Default true. */
+  watchNetwork?: boolean;
 }
 
 export interface RunningTunnel {
@@ -126,6 +129,8 @@ export async function startTunnel(
   let udp: UdpSocket;
   let configured: ConfiguredTunnel;
   let engine: TunnelEngine;
+  // Re-resolves host-name endpoints and reacts to network changes (staying-connected.ts).
+  let staying: StayingConnected | null = null;
   try {
     step('tun');
     try {
@@ -163,6 +168,7 @@ export async function startTunnel(
       wgLog,
       (event) => {
         logEvent(wgLog, event);
+        staying?.onEvent(event);
         options.onEvent?.(event);
       },
       options.engine ?? {},
@@ -180,6 +186,16 @@ export async function startTunnel(
       });
     });
     engine.start();
+    staying = startStayingConnected({
+      config,
+      engine,
+      ifname: tun.name,
+      watchNetwork: options.watchNetwork ?? true,
+      log,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+    const started = staying;
+    undo.push(() => started.stop());
     step('up');
 
     log.info('tunnel up', {
@@ -209,7 +225,10 @@ export async function startTunnel(
       ifname: tun.name,
       listenPort: udp.port,
       stats,
-      probePeers: () => engine.probePeers(),
+      probePeers: () => {
+        engine.probePeers();
+        started.reconnectAttempt();
+      },
       stop: () => {
         stopped ??= (async () => {
           if (statsTimer) clearInterval(statsTimer);

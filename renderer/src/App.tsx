@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
+import { Notices } from './components/Notices.js';
 import { panelId, SectionTabs, tabId, type Section } from './components/SectionTabs.js';
 import { TunnelStateProvider } from './hooks/useTunnelState.js';
 import { LogsView } from './views/logs/LogsView.js';
@@ -44,6 +45,7 @@ export function App() {
             </ErrorBoundary>
           </div>
         </main>
+        <Notices />
       </div>
     </TunnelStateProvider>
   );

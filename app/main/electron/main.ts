@@ -19,6 +19,7 @@ import {
 import { runHelperService } from './helper-service.js';
 import { forwardEvents, handleCommands } from './ipc-bridge.js';
 import { disconnectOnQuit, onWindowClose, startHidden } from './lifecycle.js';
+import { showNotifications } from './notifications.js';
 import { electronShellServices } from './shell-services.js';
 import { createTray } from './tray.js';
 import { createMainWindow, hardenSession } from './window.js';
@@ -166,6 +167,7 @@ function runApp(): void {
     }
     handleCommands(core, paths.appRoot);
     forwardEvents(core, () => win);
+    showNotifications(core);
     tray = createTray(core, paths.trayIconDir, onTrayAction);
     const link = findDeepLink(process.argv);
     if (link) handleDeepLink(link);

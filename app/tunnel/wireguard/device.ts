@@ -84,6 +84,9 @@ import type {
 
 const EMPTY_PACKET = new Uint8Array(0);
 
+/** The least time between two forced handshakes with one peer (rehandshake), ms. */
+export const FORCED_HANDSHAKE_SPACING = 1000;
+
 /** What a local index points at: a peer's pending handshake, or one of its keypairs. */
 interface IndexEntry {
   peer: Peer;
@@ -347,6 +350,37 @@ export class WireGuardDevice implements JitterSource {
   probePeers(now: number, out: Effect[]): void {
     this.lastNow = now;
     for (const peer of this.peers.values()) this.sendKeepalive(peer, now, out);
+  }
+
+  /**
+   * Starts a new handshake now with every peer that has an endpoint (or only
+   * `publicKey`'s), session or not: after the network changed under the
+   * tunnel, or a peer's address did, the old path may be dead, and the timers
+   * would notice only after up to 15 s of silence. The REKEY_TIMEOUT spacing
+   * is waived (the handshake in flight went the old way) but one is still
+   * sent at most every FORCED_HANDSHAKE_SPACING ms (unless `spacingMs` says
+   * otherwise: a new endpoint has had none yet), so a flapping network cannot
+   * make us flood the peer.
+   */
+  rehandshake(
+    now: number,
+    out: Effect[],
+    only?: { publicKey?: Uint8Array; spacingMs?: number },
+  ): number {
+    const publicKey = only?.publicKey;
+    const spacing = only?.spacingMs ?? FORCED_HANDSHAKE_SPACING;
+    this.lastNow = now;
+    const peers = publicKey ? [this.peerByKey(publicKey)] : [...this.peers.values()];
+    let sent = 0;
+    for (const peer of peers) {
+      const hs = peer.handshake;
+      if (!peer.endpoint) continue;
+      if (hs.lastSentHandshake !== null && now - hs.lastSentHandshake < spacing) continue;
+      hs.lastSentHandshake = null;
+      this.sendHandshakeInitiation(peer, false, now, out);
+      sent++;
+    }
+    return sent;
   }
 
   nextDeadline(): number | null {

@@ -25,6 +25,7 @@ let settings: Settings = {
   logLevel: 'info',
   keepTunnelWhenWindowCloses: true,
 };
+let helperSettings = { connectAtStartup: false };
 let state: TunnelState = { status: 'disconnected', profileId: null };
 
 const handlers: Handlers = {
@@ -48,6 +49,8 @@ const handlers: Handlers = {
   removeProfile: () => ({}),
   getSettings: () => settings,
   setSettings: (patch) => (settings = { ...settings, ...patch }),
+  getHelperSettings: () => helperSettings,
+  setHelperSettings: (patch) => (helperSettings = { ...helperSettings, ...patch }),
   // Deliberately wrong: a handler bug must not reach the renderer as data.
   readLogs: () => ({ lines: [{ ok: true, line: -1 }], totalLines: 1, matching: 1 }) as never,
   findLogTime: () => ({ offset: 0 }),
@@ -144,6 +147,14 @@ test('bad requests are refused on both ends, without echoing values', async () =
   });
   const huge = await dispatch('importProfile', { fileName: 'x.conf', text: 'a'.repeat(1_000_001) });
   assert.equal(huge.ok, false);
+  // The helper's settings: a boolean, and nothing else rides along.
+  for (const bad of [{ connectAtStartup: 'yes' }, { connectAtStartup: true, lastProfileId: 'x' }]) {
+    const env = await dispatch('setHelperSettings', bad);
+    assert.ok(!env.ok && env.error.code === 'invalid-request', JSON.stringify(bad));
+  }
+  assert.deepEqual(await ipc.setHelperSettings({ connectAtStartup: true }), {
+    connectAtStartup: true,
+  });
 });
 
 test('events are validated on arrival; invalid ones are dropped and reported', () => {

@@ -4,6 +4,7 @@
  */
 import type { Settings } from '../../../../ipc/schema.js';
 import { useAppInfo } from '../../hooks/useAppInfo.js';
+import { useHelperSettings } from '../../hooks/useHelperSettings.js';
 import { useSettings } from '../../hooks/useSettings.js';
 import './settings.css';
 
@@ -22,6 +23,7 @@ function isLevel(value: string): value is Settings['logLevel'] {
 export function SettingsView() {
   const { settings, error, saving, update } = useSettings();
   const info = useAppInfo();
+  const service = useHelperSettings();
 
   return (
     <section className="view settings-view" aria-labelledby="settings-heading">
@@ -51,6 +53,28 @@ export function SettingsView() {
             />
             <span>Keep the tunnel up when the window closes</span>
           </label>
+          {service.helperSettings && (
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={service.helperSettings.connectAtStartup}
+                aria-describedby="connect-at-startup-hint"
+                onChange={(e) => void service.update({ connectAtStartup: e.target.checked })}
+              />
+              <span>Connect at startup</span>
+            </label>
+          )}
+          {service.helperSettings && (
+            <p id="connect-at-startup-hint" className="muted">
+              The Slipstream service brings the last connected profile up when it starts, before you
+              sign in and without this window.
+            </p>
+          )}
+          {service.error && (
+            <p className="error-text" role="alert">
+              {service.error}
+            </p>
+          )}
           <label className="field">
             <span>Log level</span>
             <select

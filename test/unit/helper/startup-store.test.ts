@@ -1,0 +1,58 @@
+// StartupStore: "Connect at startup" and the last profile, in the helper's state directory.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { StartupStore } from '../../../app/helper/startup-store.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'ss-startup-store-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const ID = '0123456789abcdef';
+
+test('off by default; the last profile is offered only while the setting is on', async () => {
+  const d = path.join(dir, 'a');
+  await rm(d, { recursive: true, force: true });
+  await mkdir(d);
+  const { store, problem } = await StartupStore.open(d);
+  assert.equal(problem, null);
+  assert.deepEqual(store.settings, { connectAtStartup: false });
+  // Quick changes made together all stick.
+  await Promise.all([store.rememberProfile(ID), store.update({ connectAtStartup: true })]);
+  assert.equal(store.startupProfile, ID);
+  const file = path.join(d, 'startup.json');
+  assert.equal((await stat(file)).mode & 0o777, 0o600);
+  const again = (await StartupStore.open(d)).store;
+  assert.equal(again.startupProfile, ID, 'kept across a restart');
+  await again.update({ connectAtStartup: false });
+  assert.equal(again.startupProfile, null);
+  assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), {
+    connectAtStartup: false,
+    lastProfileId: ID,
+  });
+});
+
+test('a damaged or tampered file means off, never a guess', async () => {
+  for (const [text, problem] of [
+    ['{not json', 'not JSON'],
+    ['{"connectAtStartup":"yes","lastProfileId":null}', 'invalid values'],
+    ['{"connectAtStartup":true,"lastProfileId":"../../etc/passwd"}', 'invalid values'],
+  ] as const) {
+    await writeFile(path.join(dir, 'startup.json'), text);
+    const opened = await StartupStore.open(dir);
+    assert.equal(opened.problem, problem, text);
+    assert.equal(opened.store.startupProfile, null, text);
+  }
+});
+
+test('updates accept only the setting itself', async () => {
+  const { store } = await StartupStore.open(path.join(dir, 'none'));
+  assert.throws(() => store.update({ lastProfileId: ID } as never));
+  assert.throws(() => store.update({ connectAtStartup: 1 } as never));
+});
