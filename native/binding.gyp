@@ -9,6 +9,9 @@
         "src/handle_set.cc",
         "src/js_errors.cc",
         "src/netconfig_bindings.cc",
+        "src/ring/adapter_recovery.cc",
+        "src/ring/ring_batch.cc",
+        "src/ring/test_ring.cc",
         "src/text_search.cc",
         "src/tun_device.cc",
         "src/udp_socket.cc"
