@@ -43,8 +43,11 @@
               "src/windows/system_windows.cc",
               "src/windows/tun_wintun.cc",
               "src/windows/udp_windows.cc",
-              "src/windows/win32_util.cc"
+              "src/windows/win32_util.cc",
+              "src/windows/wintun_api.cc",
+              "src/windows/wintun_bindings.cc"
             ],
+            "libraries": ["-liphlpapi"],
             "msvs_settings": {
               "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/W4", "/WX"] }
             }

@@ -256,6 +256,8 @@ export interface NativeAddon {
    * somebody else created and left open.
    */
   securePipe?(pipePath: string, sddl: string): void;
+  /** Absolute path openTun loads wintun.dll from (set by loadAddon; see wintunDllPath). */
+  setWintunPath?(dllPath: string): void;
   /**
    * Connects to a named pipe for reading only, at identification level (the
    * server cannot impersonate the caller), and reports who serves it.

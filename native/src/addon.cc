@@ -11,6 +11,7 @@
 #include "windows/pipe_security.h"
 #include "windows/service.h"
 #include "windows/service_control.h"
+#include "windows/wintun_bindings.h"
 #endif
 
 namespace slipstream {
@@ -34,6 +35,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // The control pipe's access control and the GUI's checks of who serves it.
   ExportPipeSecurity(env, exports);
   ExportServiceControl(env, exports);
+  // Where openTun finds wintun.dll (the app's resources).
+  ExportWintun(env, exports);
 #endif
   return exports;
 }

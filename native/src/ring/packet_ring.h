@@ -30,8 +30,9 @@ class PacketRing {
   // Room for one packet of `length` bytes, to be filled and passed to Send.
   virtual RingStatus Allocate(uint32_t length, uint8_t** packet) = 0;
   virtual void Send(uint8_t* packet) = 0;
-  // Gives up the CPU while the ring is full (a thread yield on Windows).
-  virtual void Yield() = 0;
+  // Gives up the CPU while the ring is full (SwitchToThread on Windows).
+  // (Not "Yield": winbase.h defines that as a macro.)
+  virtual void Backoff() = 0;
 };
 
 }  // namespace slipstream

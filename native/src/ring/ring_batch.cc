@@ -35,7 +35,7 @@ RingStatus SendPacket(PacketRing& ring, const uint8_t* packet, uint32_t length,
                       const SendBudget& budget, RingCounters* counters) {
   const uint64_t attempts = 1ull + budget.spins + budget.yields;
   for (uint64_t attempt = 0; attempt < attempts; ++attempt) {
-    if (attempt > budget.spins) ring.Yield();
+    if (attempt > budget.spins) ring.Backoff();
     uint8_t* slot = nullptr;
     const RingStatus status = ring.Allocate(length, &slot);
     if (status == RingStatus::kOk) {

@@ -25,7 +25,7 @@ struct RingCounters {
 };
 
 // How long a writer waits for a full ring: `spins` immediate retries, then
-// `yields` retries each after a Yield(). With a 16 MiB ring a full ring means
+// `yields` retries each after a Backoff(). With a 16 MiB ring a full ring means
 // the reader (the Windows stack) is far behind; waiting longer than this
 // would only stall the crypto path that calls us, so the packet is dropped,
 // as a NIC drops on a full TX queue.

@@ -102,7 +102,7 @@ class FakeRing : public PacketRing {
     return RingStatus::kOk;
   }
   void Send(uint8_t* /*packet*/) override { sent.push_back(pending); }
-  void Yield() override { ++yields; }
+  void Backoff() override { ++yields; }
 
  private:
   std::vector<uint8_t> current_;
