@@ -11,6 +11,7 @@
 #include "windows/pipe_security.h"
 #include "windows/service.h"
 #include "windows/service_control.h"
+#include "windows/winnet_bindings.h"
 #include "windows/wintun_bindings.h"
 #endif
 
@@ -37,6 +38,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ExportServiceControl(env, exports);
   // Where openTun finds wintun.dll (the app's resources).
   ExportWintun(env, exports);
+  // Routes, DNS, NRPT and the WFP kill switch (app/platform/windows).
+  ExportWinNet(env, exports);
 #endif
   return exports;
 }
