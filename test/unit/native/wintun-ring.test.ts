@@ -5,7 +5,8 @@
 // fakes through the addon's test-only `ringTesting` export.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadAddon } from '../../../app/native/addon.js';
+import path from 'node:path';
+import { loadAddon, wintunDllPath } from '../../../app/native/addon.js';
 
 const ringTesting = loadAddon().ringTesting!;
 
@@ -160,4 +161,30 @@ test('bad scenarios are refused with a TypeError', () => {
   assert.throws(() => ringTesting.drain({ packets: [], max: 0 }), TypeError);
   assert.throws(() => ringTesting.send(null as unknown as { fullFor: number[] }), TypeError);
   assert.throws(() => ringTesting.adapter({ create: [1 as unknown as 'ok'], open: [] }), TypeError);
+});
+
+test('wintun.dll path: the packaged resources, a checkout’s staged build, or an absolute override', () => {
+  const saved = process.env.SLIPSTREAM_WINTUN_DLL;
+  try {
+    delete process.env.SLIPSTREAM_WINTUN_DLL;
+    assert.equal(
+      wintunDllPath(path.join('/opt', 'Slipstream', 'resources', 'app.asar.unpacked'), 'x64'),
+      path.join('/opt', 'Slipstream', 'resources', 'wintun', 'wintun.dll'),
+    );
+    assert.equal(
+      wintunDllPath('/src/slipstream', 'arm64'),
+      path.join('/src/slipstream', 'build', 'wintun', 'arm64', 'wintun.dll'),
+    );
+    process.env.SLIPSTREAM_WINTUN_DLL = 'C:\\Wintun\\wintun.dll';
+    assert.equal(wintunDllPath('/src/slipstream', 'x64'), 'C:\\Wintun\\wintun.dll');
+    // A relative override would let the loader search for it: ignored.
+    process.env.SLIPSTREAM_WINTUN_DLL = 'wintun.dll';
+    assert.equal(
+      wintunDllPath('/src/slipstream', 'x64'),
+      path.join('/src/slipstream', 'build', 'wintun', 'x64', 'wintun.dll'),
+    );
+  } finally {
+    if (saved === undefined) delete process.env.SLIPSTREAM_WINTUN_DLL;
+    else process.env.SLIPSTREAM_WINTUN_DLL = saved;
+  }
 });
