@@ -9,6 +9,9 @@
         "src/handle_set.cc",
         "src/js_errors.cc",
         "src/netconfig_bindings.cc",
+        "src/ring/adapter_recovery.cc",
+        "src/ring/ring_batch.cc",
+        "src/ring/test_ring.cc",
         "src/text_search.cc",
         "src/tun_device.cc",
         "src/udp_socket.cc"
@@ -33,6 +36,7 @@
           "OS=='win'",
           {
             "sources": [
+              "src/windows/dns_windows.cc",
               "src/windows/netconfig_windows.cc",
               "src/windows/pipe_security.cc",
               "src/windows/service.cc",
@@ -40,8 +44,13 @@
               "src/windows/system_windows.cc",
               "src/windows/tun_wintun.cc",
               "src/windows/udp_windows.cc",
-              "src/windows/win32_util.cc"
+              "src/windows/wfp_windows.cc",
+              "src/windows/win32_util.cc",
+              "src/windows/winnet_bindings.cc",
+              "src/windows/wintun_api.cc",
+              "src/windows/wintun_bindings.cc"
             ],
+            "libraries": ["-liphlpapi", "-lfwpuclnt", "-lole32"],
             "msvs_settings": {
               "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/W4", "/WX"] }
             }

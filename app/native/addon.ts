@@ -24,6 +24,23 @@ export function loadAddon(): NativeAddon {
     const require = createRequire(import.meta.url);
     const file = path.join(repoRoot(), 'native', 'build', 'Release', 'slipstream.node');
     cached = require(file) as NativeAddon;
+    // openTun on Windows loads wintun.dll from exactly this path, never by name.
+    if (process.platform === 'win32') cached.setWintunPath?.(wintunDllPath());
   }
   return cached;
+}
+
+/**
+ * The wintun.dll this build ships: $SLIPSTREAM_WINTUN_DLL when set (absolute),
+ * else resources\wintun\wintun.dll of the packaged app (the helper runs from
+ * resources\app.asar.unpacked), else build\wintun\<arch>\wintun.dll of a
+ * checkout (where app/packaging/windows/stage-wintun.ts puts it).
+ */
+export function wintunDllPath(root: string = repoRoot(), arch: string = process.arch): string {
+  const fromEnv = process.env.SLIPSTREAM_WINTUN_DLL;
+  if (fromEnv && path.win32.isAbsolute(fromEnv)) return fromEnv;
+  if (path.basename(root) === 'app.asar.unpacked') {
+    return path.join(path.dirname(root), 'wintun', 'wintun.dll');
+  }
+  return path.join(root, 'build', 'wintun', arch, 'wintun.dll');
 }

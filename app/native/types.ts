@@ -238,6 +238,13 @@ export interface NativeAddon {
   ): number;
 
   /**
+   * Test-only: the Wintun ring logic (native/src/ring) driven against scripted
+   * fakes, on every platform (always present in the addon; optional so test
+   * doubles of NativeAddon need not provide it). The app never calls it.
+   */
+  ringTesting?: RingTesting;
+
+  /**
    * Windows only (absent elsewhere). These throw Errors whose message is
    * "<operation>: <system text>", with `code` the ERROR_* name where known
    * (else "WIN32_<n>") and `errno` the Win32 error number.
@@ -249,6 +256,8 @@ export interface NativeAddon {
    * somebody else created and left open.
    */
   securePipe?(pipePath: string, sddl: string): void;
+  /** Absolute path openTun loads wintun.dll from (set by loadAddon; see wintunDllPath). */
+  setWintunPath?(dllPath: string): void;
   /**
    * Connects to a named pipe for reading only, at identification level (the
    * server cannot impersonate the caller), and reports who serves it.
@@ -291,3 +300,50 @@ export interface NativeAddon {
 
 /** What the Windows service dispatcher reports to JS (runService). */
 export type ServiceEvent = 'start' | 'stop' | 'error';
+
+/** See native/src/ring/test_ring.cc: each call runs one scripted scenario. */
+export interface RingTesting {
+  drain(options: {
+    /** Lengths of the packets waiting in the ring (packet i is filled with byte i+1). */
+    packets: number[];
+    max?: number;
+    slotSize?: number;
+    /** What the ring reports once its packets are gone. */
+    end?: 'empty' | 'closed' | 'error';
+  }): {
+    batches: { lengths: number[]; marks: number[]; intact: boolean; stop: string }[];
+    received: number;
+    oversize: number;
+    unreleased: number;
+    left: number;
+  };
+  send(options: {
+    /** One send per entry: the ring refuses that many allocations first. */
+    fullFor: number[];
+    failure?: 'full' | 'closed' | 'error';
+    spins?: number;
+    yields?: number;
+    length?: number;
+  }): {
+    statuses: string[];
+    allocates: number;
+    yields: number;
+    sent: number;
+    drops: number;
+    waits: number;
+    delivered: number;
+    intact: boolean;
+  };
+  adapter(options: {
+    create: ('ok' | 'exists' | 'notfound' | 'error')[];
+    open: ('ok' | 'exists' | 'notfound' | 'error')[];
+    maxRecreates?: number;
+  }): {
+    status: string;
+    via: 'none' | 'created' | 'recreated' | 'reused';
+    attempts: number;
+    handle: number;
+    calls: string[];
+    live: number[];
+  };
+}

@@ -4,6 +4,7 @@
  * message, so the rest of the app can be written against one interface now.
  */
 import { linuxPlatform } from './linux/index.js';
+import { windowsPlatform } from './windows/index.js';
 import type { Platform } from './types.js';
 
 export type * from './types.js';
@@ -20,5 +21,7 @@ function unsupported(name: string): Platform {
 
 /** The implementation for `os` (default: this process's platform). */
 export function platform(os: NodeJS.Platform = process.platform): Platform {
-  return os === 'linux' ? linuxPlatform : unsupported(os);
+  if (os === 'linux') return linuxPlatform;
+  if (os === 'win32') return windowsPlatform;
+  return unsupported(os);
 }

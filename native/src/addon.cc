@@ -3,6 +3,7 @@
 
 #include "addon_data.h"
 #include "netconfig_bindings.h"
+#include "ring/test_ring.h"
 #include "text_search.h"
 #include "tun_device.h"
 #include "udp_socket.h"
@@ -10,6 +11,8 @@
 #include "windows/pipe_security.h"
 #include "windows/service.h"
 #include "windows/service_control.h"
+#include "windows/winnet_bindings.h"
+#include "windows/wintun_bindings.h"
 #endif
 
 namespace slipstream {
@@ -25,12 +28,18 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openUdp", Napi::Function::New<UdpSocket::Open>(env, "openUdp"));
   ExportNetconfig(env, exports);
   ExportTextSearch(env, exports);
+  // Test-only: the Wintun ring logic against fakes (test/unit/native/wintun-ring.test.ts).
+  ExportRingTesting(env, exports);
 #ifdef _WIN32
   // The helper runs as a Windows service; Node cannot speak to the service manager itself.
   ExportWindowsService(env, exports);
   // The control pipe's access control and the GUI's checks of who serves it.
   ExportPipeSecurity(env, exports);
   ExportServiceControl(env, exports);
+  // Where openTun finds wintun.dll (the app's resources).
+  ExportWintun(env, exports);
+  // Routes, DNS, NRPT and the WFP kill switch (app/platform/windows).
+  ExportWinNet(env, exports);
 #endif
   return exports;
 }

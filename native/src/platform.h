@@ -73,6 +73,15 @@ int TunReadBatch(NativeHandle handle, uint8_t* arena, uint32_t* lengths, size_t 
 int TunWrite(NativeHandle handle, const uint8_t* packet, size_t length);
 void TunClose(NativeHandle handle);
 
+// Readiness of a TUN handle libuv cannot poll (Windows: a Wintun session,
+// watched by a reader thread that wakes the loop). `ready(arg)` then runs on
+// the loop thread whenever packets may be waiting; TunClose stops it. Returns
+// ENOTSUP where the handle is polled with PollInit instead (Linux).
+int TunNotifyStart(uv_loop_t* loop, NativeHandle handle, void (*ready)(void*), void* arg);
+// The reader stopped with packets possibly left (its batch budget ran out):
+// wake it again. A no-op where readiness is level-triggered (Linux epoll).
+void TunNotifyAgain(NativeHandle handle);
+
 // Cumulative counters of one TUN device or UDP socket set, for benchmarks and
 // logs: syscalls are counted where they are made, so they can be checked
 // against strace.

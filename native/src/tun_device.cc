@@ -84,7 +84,14 @@ Napi::Value TunDevice::Start(const Napi::CallbackInfo& info) {
   if (!channel_.Open(env, BatchChannel::Kind::kPackets, callback, "SlipstreamTunDevice")) {
     return env.Undefined();
   }
-  const int err = handles_.StartPolling();
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+    channel_.Close();
+    ThrowSystemError(env, "TunDevice.start", EINVAL);
+    return env.Undefined();
+  }
+  int err = TunNotifyStart(loop, handles_.handle(0), OnReady, this);
+  if (err == ENOTSUP) err = handles_.StartPolling();
   if (err != 0) {
     channel_.Close();
     ThrowSystemError(env, "TunDevice.start", err);
@@ -185,6 +192,8 @@ void TunDevice::Shutdown() {
   }
 }
 
+void TunDevice::OnReady(void* self) { OnReadable(self, 0); }
+
 void TunDevice::OnReadable(void* self, size_t /*index*/) {
   auto* device = static_cast<TunDevice*>(self);
   Napi::Env env = device->Env();
@@ -201,9 +210,16 @@ void TunDevice::OnReadable(void* self, size_t /*index*/) {
     // Every packet took a read(); so did the one that found the queue empty.
     device->counters_.read_syscalls += count + (err != 0 ? 1 : 0);
     device->counters_.packets_read += count;
-    if (count > 0 && !device->channel_.Deliver(count)) return;
+    if (count > 0 && !device->channel_.Deliver(count)) {
+      // The callback threw: packets may be left, and an edge-triggered
+      // reader (Wintun) would never report them again.
+      if (!device->handles_.closed()) TunNotifyAgain(device->handles_.handle(0));
+      return;
+    }
     if (err != 0 || count < kBatchCapacity) return;
   }
+  // Budget spent with packets possibly left (epoll would report them again; Wintun not).
+  if (!device->handles_.closed()) TunNotifyAgain(device->handles_.handle(0));
   (void)keep_alive;
 }
 

@@ -28,6 +28,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   void Shutdown();
   static void OnReadable(void* self, size_t index);
+  static void OnReady(void* self);
 
   HandleSet handles_;
   BatchChannel channel_;

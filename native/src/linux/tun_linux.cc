@@ -73,4 +73,11 @@ void TunClose(NativeHandle handle) {
   if (handle >= 0) close(handle);
 }
 
+// The fd is polled with uv_poll (level-triggered), so nothing else is needed.
+int TunNotifyStart(uv_loop_t* /*loop*/, NativeHandle /*handle*/, void (*/*ready*/)(void*),
+                   void* /*arg*/) {
+  return ENOTSUP;
+}
+void TunNotifyAgain(NativeHandle /*handle*/) {}
+
 }  // namespace slipstream

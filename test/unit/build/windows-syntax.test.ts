@@ -1,5 +1,5 @@
 // Windows cannot run here, but its side of the native addon can be compiled: every
-// platform-neutral file and every file in native/src/windows is checked with mingw-w64's
+// platform-neutral file and every file in native/src/windows and native/src/ring is checked with mingw-w64's
 // g++ (-fsyntax-only, with the same -Wall -Wextra -Werror as the Linux build).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -27,6 +27,8 @@ test('the addon’s Windows build compiles under mingw-w64 with -Wall -Wextra -W
   const files = [
     ...readdirSync(src).filter((f) => f.endsWith('.cc')),
     ...readdirSync(path.join(src, 'windows')).map((f) => path.join('windows', f)),
+    // The Wintun ring logic, shared by both platforms.
+    ...readdirSync(path.join(src, 'ring')).map((f) => path.join('ring', f)),
   ];
   assert.ok(files.some((f) => f.startsWith('windows')));
   const failures: string[] = [];
@@ -50,4 +52,24 @@ test('the addon’s Windows build compiles under mingw-w64 with -Wall -Wextra -W
     if (r.status !== 0) failures.push(`${file}:\n${r.stderr.slice(0, 2000)}`);
   }
   assert.deepEqual(failures, []);
+});
+
+test('binding.gyp’s Windows build lists every .cc file in native/src/windows and native/src/ring', async () => {
+  const gyp = (await import('node:fs')).readFileSync(
+    path.join(root, 'native', 'binding.gyp'),
+    'utf8',
+  );
+  const listed = new Set([...gyp.matchAll(/"(src\/[^"]+\.cc)"/g)].map((m) => m[1]));
+  const wanted = [
+    ...readdirSync(path.join(src, 'windows'))
+      .filter((f) => f.endsWith('.cc'))
+      .map((f) => `src/windows/${f}`),
+    ...readdirSync(path.join(src, 'ring'))
+      .filter((f) => f.endsWith('.cc'))
+      .map((f) => `src/ring/${f}`),
+  ];
+  assert.deepEqual(
+    wanted.filter((f) => !listed.has(f)),
+    [],
+  );
 });

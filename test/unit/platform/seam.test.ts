@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { platform } from '../../../app/platform/index.js';
 import { linuxPlatform } from '../../../app/platform/linux/index.js';
+import { windowsPlatform } from '../../../app/platform/windows/index.js';
 import { tablesFromIpJson } from '../../../app/platform/linux/tables.js';
 import { RecordingAddon } from './recording-addon.js';
 
@@ -9,12 +10,11 @@ test('platform(): Linux gets the Linux implementation', () => {
   assert.equal(platform('linux'), linuxPlatform);
 });
 
-test('platform(): other systems fail clearly instead of pretending', async () => {
+test('platform(): Windows gets the Windows implementation; an addon without winNet fails clearly', async () => {
+  assert.equal(platform('win32'), windowsPlatform);
   const addon = new RecordingAddon();
   const win = platform('win32');
-  await assert.rejects(win.recoverStale(addon), {
-    message: 'system configuration is not supported on win32 yet',
-  });
+  await assert.rejects(win.recoverStale(addon), /no Windows network configuration/);
   await assert.rejects(
     win.configureTunnel(
       addon,
@@ -22,8 +22,17 @@ test('platform(): other systems fail clearly instead of pretending', async () =>
       { interface: { addresses: [], dns: [], dnsSearch: [] }, peers: [] },
       { mtu: 1420 },
     ),
-    { message: 'system configuration is not supported on win32 yet' },
+    /no Windows network configuration/,
   );
+  assert.deepEqual(addon.calls, []);
+});
+
+test('platform(): other systems fail clearly instead of pretending', async () => {
+  const addon = new RecordingAddon();
+  const mac = platform('darwin');
+  await assert.rejects(mac.recoverStale(addon), {
+    message: 'system configuration is not supported on darwin yet',
+  });
   assert.deepEqual(addon.calls, []);
 });
 

@@ -1,0 +1,132 @@
+/**
+ * Windows system configuration for a tunnel: plan, apply with a journal,
+ * undo at teardown or after a crash (see plan.ts, apply.ts, state.ts). The
+ * OS calls go through WinNetApi (native.ts), the addon's `winNet`.
+ */
+import type { NativeAddon } from '../../native/types.js';
+import type {
+  ConfigureOptions,
+  ConfiguredTunnel,
+  Platform,
+  StaleCleanup,
+  TeardownSummary,
+  TunIdentity,
+  TunnelConfigView,
+} from '../types.js';
+import { applyWinPlan, undoJournal, WinApplyError, type WinJournalEntry } from './apply.js';
+import { winNetFromAddon, type Family, type WinNetApi } from './native.js';
+import { planWindows } from './plan.js';
+import {
+  defaultWinStateDir,
+  recoverWinStale,
+  winStateFile,
+  writeWinState,
+  type WinTunnelState,
+} from './state.js';
+import { promises as fs } from 'node:fs';
+
+export interface WindowsConfigureOptions extends ConfigureOptions {
+  /** Peer endpoints (resolved), kept off a full tunnel by host routes. */
+  endpoints?: { address: string; family: Family; port: number }[];
+  /** The tunnel's UDP port, permitted by the kill switch (0 = any). */
+  listenPort?: number;
+  /** Issue 8's kill switch, as WFP filters. */
+  killSwitch?: { allowLan: boolean } | null;
+  /** Replaces the addon's winNet (tests: a recording fake). */
+  api?: WinNetApi;
+  /** Replaces the liveness check of an earlier run's pid (tests). */
+  isAlive?: (pid: number) => boolean;
+}
+
+export async function configureTunnel(
+  addon: NativeAddon,
+  tun: TunIdentity,
+  config: TunnelConfigView,
+  options: WindowsConfigureOptions,
+): Promise<ConfiguredTunnel> {
+  const api = options.api ?? winNetFromAddon(addon);
+  const log = options.log;
+  const dir = options.stateDir ?? defaultWinStateDir();
+  const plan = planWindows({
+    tun,
+    config,
+    mtu: options.mtu,
+    endpoints: options.endpoints ?? [],
+    listenPort: options.listenPort ?? 0,
+    killSwitch: options.killSwitch ?? null,
+  });
+  // An earlier run of this interface that died: undo its changes first (its
+  // adapter was replaced by ours, but routes to other interfaces, DNS, NRPT
+  // and WFP filters outlive it).
+  for (const r of await recoverWinStale(api, dir, tun.name, options.isAlive)) {
+    log?.info('cleaned up after an earlier run', { ...r });
+    if (r.errors.length > 0) {
+      throw new Error(`an earlier run's changes could not be undone: ${r.errors.join('; ')}`);
+    }
+  }
+  const state: WinTunnelState = {
+    version: 1,
+    pid: process.pid,
+    ifname: tun.name,
+    ifindex: tun.ifindex,
+    createdAt: new Date().toISOString(),
+    journal: [],
+  };
+  const save = (entries: readonly WinJournalEntry[]) =>
+    writeWinState(dir, { ...state, journal: [...entries] });
+  await save([]);
+  let journal: WinJournalEntry[];
+  try {
+    journal = await applyWinPlan(api, plan, {
+      onJournal: save,
+      onStep: (step) => log?.debug(step, { interface: tun.name }),
+    });
+  } catch (err) {
+    if (err instanceof WinApplyError && err.rollback.remaining.length === 0) {
+      await fs.unlink(winStateFile(dir, tun.name)).catch(() => {});
+    }
+    throw err;
+  }
+  log?.info('system configured', {
+    interface: tun.name,
+    fullTunnel: plan.fullTunnel,
+    routes: journal.filter((e) => e.kind === 'route').length,
+    killSwitch: journal.some((e) => e.kind === 'killswitch'),
+  });
+  let result: Promise<TeardownSummary> | null = null;
+  return {
+    ifname: tun.name,
+    socketMark: 0, // no fwmark on Windows: endpoint host routes keep UDP off the tunnel
+    teardown: () => {
+      result ??= (async () => {
+        const report = await undoJournal(api, journal, save);
+        if (report.remaining.length === 0) {
+          await fs.unlink(winStateFile(dir, tun.name)).catch((e: NodeJS.ErrnoException) => {
+            if (e.code !== 'ENOENT')
+              report.errors.push(`removing state file: ${e.code ?? 'error'}`);
+          });
+        }
+        for (const e of report.errors) log?.warn(e, { interface: tun.name });
+        return { undone: report.undone, errors: report.errors, notes: [] };
+      })();
+      return result;
+    },
+  };
+}
+
+export async function recoverStale(
+  addon: NativeAddon,
+  ifname?: string,
+  options: { stateDir?: string; api?: WinNetApi; isAlive?: (pid: number) => boolean } = {},
+): Promise<StaleCleanup[]> {
+  const api = options.api ?? winNetFromAddon(addon);
+  const found = await recoverWinStale(
+    api,
+    options.stateDir ?? defaultWinStateDir(),
+    ifname,
+    options.isAlive,
+  );
+  return found.map((r) => ({ ...r, linkDeleted: false, notes: [] }));
+}
+
+export const windowsPlatform: Platform = { configureTunnel, recoverStale };
