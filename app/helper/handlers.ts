@@ -75,6 +75,8 @@ export function helperHandlers(
         return {};
       }),
     readLogs: (request) => logs.readLogs(ownLog(request)),
+    countLogs: (request) => logs.countLogs(ownLog(request)),
+    cancelLogSearch: (request) => logs.cancelLogSearch(request),
     findLogTime: (request) => logs.findLogTime(ownLog(request)),
   };
 }
