@@ -15,9 +15,13 @@ export type SearchClient = Pick<Client, 'readLogs' | 'countLogs' | 'cancelLogSea
 export type PageAnswer = ResponseOf<'readLogs'>;
 export type CountAnswer = ResponseOf<'countLogs'>;
 
-/** A fresh id: random, so one search's cancel cannot name another client's search. */
+/**
+ * A fresh id: 128 random bits, so one search's cancel cannot name another's.
+ * getRandomValues rather than randomUUID, which pages outside a secure context lack.
+ */
 export function newSearchId(): string {
-  return globalThis.crypto.randomUUID();
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export class LogSearch {
