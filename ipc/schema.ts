@@ -158,6 +158,9 @@ export const LogFilter = z.object({
 });
 export type LogFilter = z.infer<typeof LogFilter>;
 
+/** A client's name for one search (random, e.g. a UUID): readLogs, countLogs and cancelLogSearch share it. */
+export const SearchId = z.string().min(8).max(64);
+
 export const AppInfo = z.object({
   version: Text(64),
   platform: Text(32),
@@ -209,14 +212,35 @@ export const commands = {
       filter: LogFilter,
       offset: Count,
       limit: z.number().int().min(1).max(10_000),
+      /**
+       * Answer as soon as this page's lines are found instead of after counting
+       * every match (a search's first rows, before the whole log is read). The
+       * answer then says `counted: false` and `matching` is only the matches
+       * found so far; countLogs gives the count. 'both' always counts.
+       */
+      partial: z.boolean().optional(),
+      /** Names the search this read belongs to, so cancelLogSearch can stop it. */
+      search: SearchId.optional(),
     }),
     response: z.object({
       lines: z.array(LogLine),
       totalLines: Count,
+      /** All matching lines when `counted`; otherwise those found so far (a lower bound). */
       matching: Count,
+      counted: z.boolean(),
       generation: Text(200),
     }),
   },
+  /** How many lines match `filter`: the count a partial readLogs left open. */
+  countLogs: {
+    request: z.object({ source: LogSource, filter: LogFilter, search: SearchId }),
+    response: z.object({ matching: Count, totalLines: Count, generation: Text(200) }),
+  },
+  /**
+   * Stops the reads and counts of a search the user has moved on from (they
+   * fail with 'cancelled'), and refuses any that arrive later.
+   */
+  cancelLogSearch: { request: z.object({ search: SearchId }), response: Empty },
   /** Offset (among matching lines) of the first line at or after `time` (RFC 3339). */
   findLogTime: {
     request: z.object({ source: LogSource, filter: LogFilter, time: Text(64) }),
@@ -260,6 +284,8 @@ export const helperCommandNames = [
   'renameProfile',
   'removeProfile',
   'readLogs',
+  'countLogs',
+  'cancelLogSearch',
   'findLogTime',
   'getHelperSettings',
   'setHelperSettings',
@@ -279,6 +305,8 @@ export const ErrorCode = z.enum([
   'unknown-command',
   'not-found',
   'busy',
+  /** The work was stopped by cancelLogSearch (the user moved on); nothing to show. */
+  'cancelled',
   'failed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

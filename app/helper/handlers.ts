@@ -81,6 +81,8 @@ export function helperHandlers(
         return {};
       }),
     readLogs: (request) => logs.readLogs(ownLog(request)),
+    countLogs: (request) => logs.countLogs(ownLog(request)),
+    cancelLogSearch: (request) => logs.cancelLogSearch(request),
     findLogTime: (request) => logs.findLogTime(ownLog(request)),
     getHelperSettings: () => startup.settings,
     setHelperSettings: async (patch) => {

@@ -56,26 +56,54 @@ export interface FilterSpec {
   text: string;
 }
 
-/** Appends to `out` the matching lines among [from, to). */
+/** Lines [0, upTo) of a file have been filtered; `lines` holds those that match. */
+export interface Scanned {
+  lines: LineList;
+  upTo: number;
+}
+
+export interface ScanOptions {
+  /**
+   * Checked after each chunk: true stops the scan there (a caller that needs
+   * only the first matches, for a search's first rows). `into.upTo` then says
+   * how far it got, and a later call goes on from there.
+   */
+  enough?: () => boolean;
+  /** Checked before each chunk: an aborted scan stops with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Filters lines [into.upTo, to) into `into`, advancing `into.upTo` chunk by
+ * chunk, so that a scan stopped early (enough, or aborted) leaves a list that
+ * is complete up to `upTo` and can be extended later.
+ */
 export async function collectMatches(
   index: LogFileIndex,
   spec: FilterSpec,
-  from: number,
+  into: Scanned,
   to: number,
-  out: LineList,
+  options: ScanOptions = {},
 ): Promise<void> {
+  const out = into.lines;
   const codes = index.levelCodes;
   const passes = (line: number) => {
     const code = codes[line]!;
     return code <= spec.rank || code === MALFORMED;
   };
+  options.signal?.throwIfAborted();
   if (spec.text === '') {
-    for (let line = from; line < to; line++) if (passes(line)) out.push(line);
+    // A level filter is a pass over one byte a line: a few milliseconds for a million.
+    for (let line = into.upTo; line < to; line++) if (passes(line)) out.push(line);
+    into.upTo = Math.max(into.upTo, to);
     return;
   }
   const needle = spec.text.toLowerCase();
   // A raw line has no line feed, and a needle with a carriage return needs line-exact ends.
-  if (needle.includes('\n')) return;
+  if (needle.includes('\n')) {
+    into.upTo = Math.max(into.upTo, to);
+    return;
+  }
   // U+FFFD stands for undecodable bytes, which have no one byte sequence to look for.
   const search =
     needle.includes('\r') || needle.includes('\ufffd')
@@ -83,9 +111,13 @@ export async function collectMatches(
       : isAscii(needle)
         ? foldedBytes
         : anchored;
-  for await (const chunk of index.foldedChunks(from, to)) {
+  for await (const chunk of index.foldedChunks(into.upTo, to)) {
+    // Pushes and upTo move together: whatever stops the scan, the list is whole up to upTo.
     search(index, chunk, needle, passes, out);
+    into.upTo = chunk.end;
+    if (options.enough?.()) return;
     await nextTurn();
+    options.signal?.throwIfAborted();
   }
 }
 

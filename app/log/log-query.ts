@@ -13,7 +13,7 @@ import type { LogFilter, LogLine, LogProcess } from '../../ipc/schema.js';
 import { levelRank } from './levels.js';
 import { MALFORMED } from './line-shape.js';
 import type { LogFileIndex } from './log-file-index.js';
-import { collectMatches, LineList } from './line-filter.js';
+import { collectMatches, LineList, type Scanned } from './line-filter.js';
 import { MAX_LINE_READ, toLogLine } from './log-line.js';
 import { LogTimeline, type TimelineOptions } from './log-timeline.js';
 import { linesWithin, PAGE_BYTES } from './page-budget.js';
@@ -26,21 +26,34 @@ export interface LogViewOptions extends TimelineOptions {
 export interface LogPage {
   lines: LogLine[];
   totalLines: number;
+  /** All matching lines when `counted`, else those found so far (a partial page). */
   matching: number;
+  counted: boolean;
   /** Changes whenever offsets from earlier answers may no longer hold. */
   generation: string;
 }
 
-interface Matches {
-  lines: LineList;
-  /** File lines [0, upTo) have been filtered. */
-  upTo: number;
+export interface PageOptions {
+  /**
+   * Stop filtering once the page's lines are found (the answer is then
+   * `counted: false` unless the scan reached the end anyway): a search's
+   * first rows come without waiting for the whole log.
+   */
+  partial?: boolean;
+  /** Aborts the work between chunks (a search the user moved on from). */
+  signal?: AbortSignal;
+}
+
+/** Each file's matching lines, oldest first; `complete` when every file was filtered to its end. */
+interface Found {
+  lists: LineList[];
+  complete: boolean;
 }
 
 interface FileMatches {
   /** The file's `resets` these were computed under. */
   resets: number;
-  byFilter: Map<string, Matches>;
+  byFilter: Map<string, Scanned>;
 }
 
 /** Recent filters kept: typing in the search box revisits them. */
@@ -112,9 +125,10 @@ export class LogView {
   }
 
   /** How many lines match. */
-  count(filter: LogFilter): Promise<number> {
+  count(filter: LogFilter, signal?: AbortSignal): Promise<number> {
     return this.exclusive(async () => {
-      const lists = await this.matches(filter);
+      signal?.throwIfAborted();
+      const { lists } = await this.matches(filter, Infinity, signal);
       return lists.reduce((n, m) => n + m.length, 0);
     });
   }
@@ -123,9 +137,17 @@ export class LogView {
    * Matching lines [offset, offset + limit), with the counts the viewer shows.
    * Fewer lines come back when more would pass `budget` bytes serialised.
    */
-  page(filter: LogFilter, offset: number, limit: number, budget = PAGE_BYTES): Promise<LogPage> {
+  page(
+    filter: LogFilter,
+    offset: number,
+    limit: number,
+    budget = PAGE_BYTES,
+    options: PageOptions = {},
+  ): Promise<LogPage> {
     return this.exclusive(async () => {
-      const lists = await this.matches(filter);
+      options.signal?.throwIfAborted();
+      const need = options.partial ? Math.max(0, offset) + Math.max(0, limit) : Infinity;
+      const { lists, complete } = await this.matches(filter, need, options.signal);
       const files = this.timeline.files;
       const matching = lists.reduce((n, m) => n + m.length, 0);
       const from = Math.min(Math.max(0, offset), matching);
@@ -161,7 +183,13 @@ export class LogView {
       }
       await this.fillLastTimes(lines, globals);
       lines.length = linesWithin(lines, budget);
-      return { lines, totalLines: this.timeline.lines, matching, generation: this.generation };
+      return {
+        lines,
+        totalLines: this.timeline.lines,
+        matching,
+        counted: complete,
+        generation: this.generation,
+      };
     });
   }
 
@@ -174,7 +202,7 @@ export class LogView {
     const target = Date.parse(time);
     if (Number.isNaN(target)) return Promise.reject(new Error(`not a time: ${time.slice(0, 64)}`));
     return this.exclusive(async () => {
-      const lists = await this.matches(filter);
+      const { lists } = await this.matches(filter, Infinity);
       let lo = 0;
       let hi = this.timeline.lines;
       while (lo < hi) {
@@ -255,11 +283,17 @@ export class LogView {
     return null;
   }
 
-  /** Each file's matching lines, oldest file first. */
-  private async matches(filter: LogFilter): Promise<LineList[]> {
+  /**
+   * Each file's matching lines, oldest file first, filtered until at least
+   * `need` are known (Infinity: all). Stopped early, the lists cover only the
+   * files up to where the scan stopped (a later file's cached matches are not
+   * counted before an earlier file's are complete) and `complete` is false.
+   */
+  private async matches(filter: LogFilter, need: number, signal?: AbortSignal): Promise<Found> {
     const key = `${filter.minLevel}\n${filter.text}`;
     const spec = { rank: levelRank(filter.minLevel), text: filter.text };
-    const out: LineList[] = [];
+    const lists: LineList[] = [];
+    let found = 0;
     for (const index of this.timeline.files) {
       let mine = this.cache.get(index);
       if (!mine || mine.resets !== index.resets) {
@@ -276,17 +310,26 @@ export class LogView {
       }
       const total = index.lines;
       if (entry.upTo < total) {
+        // A level filter alone costs a byte a line: it is always counted whole.
+        if (found >= need && spec.text !== '') return { lists, complete: false };
+        const before = found;
+        const scanned = entry;
         try {
-          await collectMatches(index, spec, entry.upTo, total, entry.lines);
+          await collectMatches(index, spec, entry, total, {
+            enough: () => before + scanned.lines.length >= need,
+            ...(signal ? { signal } : {}),
+          });
         } catch (err) {
-          // A half-filled list must not be extended later as if it were complete.
-          mine.byFilter.delete(key);
+          // Aborted between chunks, the list is whole up to upTo and is kept; any other
+          // failure may have left it half-filled, which must not be extended as if complete.
+          if (!signal?.aborted) mine.byFilter.delete(key);
           throw err;
         }
-        entry.upTo = total;
       }
-      out.push(entry.lines);
+      lists.push(entry.lines);
+      found += entry.lines.length;
+      if (entry.upTo < total) return { lists, complete: false };
     }
-    return out;
+    return { lists, complete: true };
   }
 }

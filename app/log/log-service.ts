@@ -11,6 +11,7 @@ import type { LogFilter, LogProcess, RequestOf, ResponseOf } from '../../ipc/sch
 import { CommandError } from '../../ipc/server.js';
 import { logFile } from './location.js';
 import { LogView } from './log-query.js';
+import { LogSearches } from './log-searches.js';
 import type { LogReader } from './merged-log.js';
 import type { TimelineOptions } from './log-timeline.js';
 
@@ -28,6 +29,8 @@ export class LogService {
   /** What each listener was last told, per process: lines and resets. */
   private reported = new Map<LogProcess, { totalLines: number; generation: string }>();
   private timer: NodeJS.Timeout | null = null;
+  /** Searches under way here, which cancelLogSearch stops. */
+  readonly searches = new LogSearches();
   private closed = false;
 
   constructor(
@@ -57,11 +60,29 @@ export class LogService {
   }
 
   async readLogs(request: RequestOf<'readLogs'>): Promise<ResponseOf<'readLogs'>> {
-    return this.reader(oneProcess(request.source)).read(
-      request.filter,
-      request.offset,
-      request.limit,
+    const process = oneProcess(request.source);
+    return this.searches.run(request.search, async (signal) =>
+      (await this.fresh(process)).page(request.filter, request.offset, request.limit, undefined, {
+        partial: request.partial ?? false,
+        ...(signal ? { signal } : {}),
+      }),
     );
+  }
+
+  /** The count a partial readLogs left open. */
+  async countLogs(request: RequestOf<'countLogs'>): Promise<ResponseOf<'countLogs'>> {
+    const process = oneProcess(request.source);
+    return this.searches.run(request.search, async (signal) => {
+      const view = await this.fresh(process);
+      const matching = await view.count(request.filter, signal);
+      // Read after the count, which ran in the view's queue: a refresh queued before it has run.
+      return { matching, totalLines: view.totalLines, generation: view.generation };
+    });
+  }
+
+  cancelLogSearch(request: RequestOf<'cancelLogSearch'>): ResponseOf<'cancelLogSearch'> {
+    this.searches.cancel(request.search);
+    return {};
   }
 
   async findLogTime(request: RequestOf<'findLogTime'>): Promise<ResponseOf<'findLogTime'>> {
@@ -74,16 +95,19 @@ export class LogService {
 
   /** A process's log as a source to merge with another (merged-log.ts). */
   reader(process: LogProcess): LogReader {
-    const fresh = async () => {
-      const view = await this.view(process);
-      await view.refresh();
-      return view;
-    };
     return {
       read: async (filter: LogFilter, offset: number, limit: number) =>
-        (await fresh()).page(filter, offset, limit),
-      findTime: async (filter: LogFilter, time: string) => (await fresh()).findTime(filter, time),
+        (await this.fresh(process)).page(filter, offset, limit),
+      findTime: async (filter: LogFilter, time: string) =>
+        (await this.fresh(process)).findTime(filter, time),
     };
+  }
+
+  /** The view, with what was appended or rotated since the last look. */
+  private async fresh(process: LogProcess): Promise<LogView> {
+    const view = await this.view(process);
+    await view.refresh();
+    return view;
   }
 
   /**
@@ -132,7 +156,7 @@ export class LogService {
   }
 }
 
-function oneProcess(source: RequestOf<'readLogs'>['source']): LogProcess {
+function oneProcess(source: RequestOf<'countLogs'>['source']): LogProcess {
   if (source === 'both') {
     throw new CommandError('invalid-request', 'Both logs together are read through the app.');
   }

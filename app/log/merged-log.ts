@@ -135,6 +135,8 @@ export class MergedLog implements LogReader {
       lines,
       totalLines: runA.totalLines + runB.totalLines,
       matching: endA + endB,
+      // Each log's reads count (none is partial), so the merge's count is whole too.
+      counted: runA.counted && runB.counted,
       generation: `${a0.generation}|${b0.generation}`,
     };
   }

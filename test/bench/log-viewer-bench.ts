@@ -61,26 +61,39 @@ const takeLongTasks = (page: Page) =>
     return all.length ? Math.max(...all) : 0;
   });
 
-type Until = 'first-rows' | 'changed' | 'fewer' | 'all';
+type Until = 'first-rows' | 'matching-rows' | 'changed' | 'fewer' | 'all';
 
 /**
  * Runs `act` and times, inside the page, until the view shows the result and the next
  * frame has been painted: `first-rows`, the timeline's first line (main.jsonl.1, line 1)
- * on screen with the whole count known; `changed`, a new number of matching lines;
- * `fewer`, fewer than all; `all`, all lines. A count still loading counts as nothing
- * (the view says "Loading lines…" then). Clock started in the page just before the
- * action is sent; nothing polls from outside meanwhile.
+ * on screen with the whole count known; `matching-rows`, the search's own first rows
+ * (the old count gone, every row on screen containing `term`, or "No lines match."),
+ * whether or not the count is known yet; `changed`, a new number of matching lines
+ * (the count); `fewer`, fewer than all; `all`, all lines. A count still loading or
+ * counting counts as nothing (the view says "Loading lines…" or "counting…" then).
+ * Clock started in the page just before the action is sent; nothing polls from
+ * outside meanwhile.
  */
-async function timedInPage(page: Page, until: Until, act: () => Promise<unknown>): Promise<number> {
+async function timedInPage(
+  page: Page,
+  until: Until,
+  act: () => Promise<unknown>,
+  term = '',
+): Promise<number> {
   const result = page.evaluate(
-    ({ mode, lines }) =>
+    ({ mode, lines, needle }) =>
       new Promise<number>((resolve, reject) => {
         interface Element {
           getAttribute(name: string): string | null;
+          textContent: string | null;
         }
         const doc = (
           globalThis as unknown as {
-            document: { querySelector(s: string): Element | null; body: unknown };
+            document: {
+              querySelector(s: string): Element | null;
+              querySelectorAll(s: string): ArrayLike<Element>;
+              body: unknown;
+            };
           }
         ).document;
         const g = globalThis as unknown as {
@@ -99,6 +112,18 @@ async function timedInPage(page: Page, until: Until, act: () => Promise<unknown>
         const before = read()?.m;
         const t0 = performance.now();
         const ok = () => {
+          if (mode === 'matching-rows') {
+            const el = doc.querySelector('[data-testid="log-count"]');
+            const counting = el?.getAttribute('data-counting') === 'true';
+            const m = el?.getAttribute('data-matching');
+            if (!counting && (m == null || Number(m) === before)) return false;
+            if (doc.querySelector('.log-empty')) return true;
+            const rows = Array.from(doc.querySelectorAll('[data-line]'));
+            return (
+              rows.length > 0 &&
+              rows.every((r) => (r.textContent ?? '').toLowerCase().includes(needle))
+            );
+          }
           const now = read();
           if (now === null) return false;
           if (mode === 'first-rows') {
@@ -121,7 +146,7 @@ async function timedInPage(page: Page, until: Until, act: () => Promise<unknown>
         });
         obs.observe(doc.body, { subtree: true, childList: true, attributes: true });
       }),
-    { mode: until, lines: LINES },
+    { mode: until, lines: LINES, needle: term.toLowerCase() },
   );
   await act();
   return result;
@@ -139,7 +164,13 @@ async function main(): Promise<void> {
     // Yesterday's million lines, rotated out; main.jsonl is main's own, small and fresh.
     const rotated = path.join(app.logDir, 'main.jsonl.1');
     const browser = await launchChromium(ns);
-    const rounds: { firstRows: number; search: number; level: number; longest: number }[] = [];
+    const rounds: {
+      firstRows: number;
+      searchRows: number;
+      search: number;
+      level: number;
+      longest: number;
+    }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       await copyFile(master, `${rotated}.next`);
       const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
@@ -158,9 +189,14 @@ async function main(): Promise<void> {
       const term = ['handshake complete', 'keepalive', 'endpoint', 'HANDSHAKE', 'zz-nowhere'][
         r % 5
       ]!;
-      const search = await timedInPage(page, 'changed', () =>
-        page.getByRole('searchbox', { name: 'Search logs' }).fill(term),
-      );
+      // Two clocks on one search: its first rows, and its count (they coincide when the
+      // view waits for the count before showing rows, as it did before issue 10 §4).
+      const [searchRows, search] = await Promise.all([
+        timedInPage(page, 'matching-rows', async () => {}, term),
+        timedInPage(page, 'changed', () =>
+          page.getByRole('searchbox', { name: 'Search logs' }).fill(term),
+        ),
+      ]);
       const rows = await page.locator('[data-line]').allInnerTexts();
       if (!rows.every((t) => t.toLowerCase().includes(term.toLowerCase())))
         throw new Error(`rows on screen do not all contain "${term}"`);
@@ -171,8 +207,10 @@ async function main(): Promise<void> {
         page.getByLabel('Minimum level').selectOption('warn'),
       );
       const longest = await takeLongTasks(page);
-      rounds.push({ firstRows, search, level, longest });
-      console.log(`round ${r + 1}: ${JSON.stringify({ term, firstRows, search, level, longest })}`);
+      rounds.push({ firstRows, searchRows, search, level, longest });
+      console.log(
+        `round ${r + 1}: ${JSON.stringify({ term, firstRows, searchRows, search, level, longest })}`,
+      );
       await page.close();
     }
     await browser.close();
@@ -191,15 +229,19 @@ is swapped in as a new file just before each round opens Logs, so main indexes i
 every time. All three are timed inside the page, from the action (the click on Logs, typing
 the search, choosing the level) until the result is on screen and the next frame painted:
 for first rows, the timeline's first line (main.jsonl.1, line 1) with the whole count,
-including the index pass; for search and level, the new count (a count still loading does
-not count). The search includes the renderer's 150 ms typing debounce. Long tasks are the
+including the index pass; for a search, its first rows (every row on screen contains the
+term, or "No lines match.") and, on a second clock, its count; for level, the new count (a
+count still loading does not count). The search includes the renderer's 150 ms typing
+debounce; the five rounds search 'handshake complete', 'keepalive', 'endpoint', 'HANDSHAKE'
+and 'zz-nowhere' (no match: its first answer has to read the whole log). Long tasks are the
 page's own (PerformanceObserver 'longtask').
 ${ROUNDS} rounds, each in a fresh page; measured ${new Date().toISOString()}.
 
 | measure | median ms | worst ms | target |
 |---|---|---|---|
 | first rows on screen after opening Logs | ${fmt(med('firstRows'))} | ${fmt(worst('firstRows'))} | < 1000 |
-| text search, result on screen | ${fmt(med('search'))} | ${fmt(worst('search'))} | < 300 |
+| text search, first matching rows on screen | ${fmt(med('searchRows'))} | ${fmt(worst('searchRows'))} | < 300 |
+| text search, count on screen | ${fmt(med('search'))} | ${fmt(worst('search'))} | |
 | level filter, result on screen | ${fmt(med('level'))} | ${fmt(worst('level'))} | < 300 |
 | longest main-thread task in the page | ${fmt(med('longest'))} | ${fmt(worst('longest'))} | < 100 |
 

@@ -53,6 +53,8 @@ const handlers: Handlers = {
   setHelperSettings: (patch) => (helperSettings = { ...helperSettings, ...patch }),
   // Deliberately wrong: a handler bug must not reach the renderer as data.
   readLogs: () => ({ lines: [{ ok: true, line: -1 }], totalLines: 1, matching: 1 }) as never,
+  countLogs: () => ({ matching: 0, totalLines: 0, generation: 'g' }),
+  cancelLogSearch: () => ({}),
   findLogTime: () => ({ offset: 0 }),
   exportLogs: () => ({ path: '/tmp/logs.zip' }),
   openLogFolder: () => ({ path: '/tmp' }),

@@ -245,6 +245,7 @@ test('a missing file is an empty log that can appear later', async () => {
     lines: [],
     totalLines: 0,
     matching: 0,
+    counted: true,
     generation: view.generation,
   });
   await rm(path.dirname(file), { recursive: true, force: true });

@@ -48,6 +48,7 @@ test('readLogs and findLogTime answer per process; a missing file is empty', asy
         lines: [],
         totalLines: 0,
         matching: 0,
+        counted: true,
         generation: '',
       },
     );

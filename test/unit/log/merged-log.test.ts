@@ -69,6 +69,8 @@ function writeLog(base: string, counts: number[], seed: number, startMs: number)
 function remoteHelper(service: LogService) {
   const dispatch = createDispatcher({
     readLogs: (r) => service.readLogs(r),
+    countLogs: (r) => service.countLogs(r),
+    cancelLogSearch: (r) => service.cancelLogSearch(r),
     findLogTime: (r) => service.findLogTime(r),
   });
   const transport: Transport = {
@@ -77,7 +79,12 @@ function remoteHelper(service: LogService) {
     subscribe: () => () => {},
   };
   const client = createClient(transport);
-  return { readLogs: client.readLogs, findLogTime: client.findLogTime };
+  return {
+    readLogs: client.readLogs,
+    countLogs: client.countLogs,
+    cancelLogSearch: client.cancelLogSearch,
+    findLogTime: client.findLogTime,
+  };
 }
 
 const FILTERS: LogFilter[] = [

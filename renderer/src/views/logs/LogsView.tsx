@@ -93,6 +93,8 @@ export function LogsView() {
       client.findLogTime({ source, filter: { minLevel, text }, time }),
     );
     if (!found || !pager) return;
+    // The offset may lie past the lines found so far: place it once the count is in.
+    await pager.whenCounted();
     setFollow(false);
     const matching = pager.matching ?? 0;
     if (matching === 0) {
@@ -110,6 +112,7 @@ export function LogsView() {
   }
 
   const known = pager !== null && pager.matching !== null && pager.total !== null;
+  const counted = known && pager.counted;
   return (
     <section className="view logs-view" aria-labelledby="logs-heading">
       <h1 id="logs-heading">Logs</h1>
@@ -138,9 +141,14 @@ export function LogsView() {
         busy={action.busy}
       />
       <div className="log-status">
-        {known ? (
+        {counted ? (
           <p data-testid="log-count" data-matching={pager.matching} data-total={pager.total}>
             {pager.matching} of {pager.total} lines
+          </p>
+        ) : known ? (
+          // The first rows are on screen; the search is still going through the log.
+          <p data-testid="log-count" data-counting="true" data-total={pager.total}>
+            {pager.matching}+ of {pager.total} lines, counting…
           </p>
         ) : (
           <p data-testid="log-count">Loading lines…</p>
@@ -165,7 +173,7 @@ export function LogsView() {
           onLeaveEnd={leaveEnd}
           onCopy={() => void copy()}
         />
-        {known && rows === 0 && <p className="log-empty">No lines match.</p>}
+        {counted && rows === 0 && <p className="log-empty">No lines match.</p>}
       </div>
       <LogDetail line={selectedLine} />
     </section>

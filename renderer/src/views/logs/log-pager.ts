@@ -10,8 +10,15 @@
  * a page of very long lines comes in parts): a page is kept as far as it
  * came, and the rest is asked for when those rows are wanted. Every answer
  * carries the log's generation; a new one (a rotation) voids the cache.
+ *
+ * A search's first page comes before the log has been searched to its end
+ * (ipc/log-search.ts): until the count arrives, `counted` is false and
+ * `matching` is only how many lines are known to match, which is enough to
+ * show the first rows. Disposing the pager (a new query) cancels whatever of
+ * its search is still running and drops its late answers.
  */
 import type { Client } from '../../../../ipc/client.js';
+import { LogSearch } from '../../../../ipc/log-search.js';
 import type { LogFilter, LogLine, LogProcess, LogSource } from '../../../../ipc/schema.js';
 import { userMessage } from '../../ipc/errors.js';
 import { Lru } from './lru.js';
@@ -23,7 +30,10 @@ const MAX_PAGES = 25;
 const MAX_IN_FLIGHT = 3;
 
 export class LogPager {
+  /** Matching lines: all of them once `counted`, before that those found so far. */
   matching: number | null = null;
+  /** Whether `matching` is the whole count (the search has been through the whole log). */
+  counted = false;
   total: number | null = null;
   error: string | null = null;
 
@@ -39,13 +49,23 @@ export class LogPager {
   private disposed = false;
   private tailBusy = false;
   private tailAgain = false;
+  private readonly search: LogSearch;
+  private countAsked = false;
+  private countWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly client: Client,
+    client: Client,
     readonly source: LogSource,
     readonly filter: LogFilter,
   ) {
+    this.search = new LogSearch(client, source, filter);
     this.pump();
+  }
+
+  /** Resolves once the count is known (or the pager is gone). */
+  whenCounted(): Promise<void> {
+    if (this.counted || this.disposed) return Promise.resolve();
+    return new Promise((resolve) => this.countWaiters.push(resolve));
   }
 
   /** Whether growth of `process`'s log concerns this view. */
@@ -74,7 +94,8 @@ export class LogPager {
    */
   refreshTail(): void {
     if (this.disposed) return;
-    if (this.tailBusy) {
+    // Until the count is known there is no tail to re-read; the count, when it comes, is newer.
+    if (this.tailBusy || !this.counted) {
       this.tailAgain = true;
       return;
     }
@@ -102,7 +123,9 @@ export class LogPager {
 
   dispose(): void {
     this.disposed = true;
+    this.search.cancel();
     this.listeners.clear();
+    this.settleCount();
   }
 
   /** Lines page `page` has when complete, as far as the counts are known. */
@@ -136,13 +159,14 @@ export class LogPager {
     const have = before?.length ?? 0;
     let progressed = false;
     try {
-      const answer = await this.client.readLogs({
-        source: this.source,
-        filter: this.filter,
-        offset: page * PAGE_SIZE + have,
-        limit: PAGE_SIZE - have,
-      });
-      if (this.disposed || this.inFlight.get(page) !== request) return;
+      // Partial until counted: the rows come as soon as they are found.
+      const answer = await this.search.read(
+        page * PAGE_SIZE + have,
+        PAGE_SIZE - have,
+        !this.counted,
+      );
+      // null: the search was cancelled, and its late answers are dropped.
+      if (answer === null || this.disposed || this.inFlight.get(page) !== request) return;
       this.inFlight.delete(page);
       if (this.generation !== null && answer.generation !== this.generation) {
         // Offsets moved under every page kept: start over from this answer's counts.
@@ -154,18 +178,70 @@ export class LogPager {
       }
       progressed = answer.lines.length > 0;
       this.generation = answer.generation;
-      this.matching = answer.matching;
+      if (answer.counted) {
+        this.matching = answer.matching;
+        this.counted = true;
+      } else if (!this.counted) {
+        // Lines found so far; an answer that left the count open after it came keeps it.
+        this.matching = Math.max(this.matching ?? 0, answer.matching);
+        this.askCount();
+      }
       this.total = answer.totalLines;
       this.error = null;
+      if (this.counted) this.settleCount();
     } catch (error) {
       if (this.disposed || this.inFlight.get(page) !== request) return;
       this.inFlight.delete(page);
       this.error = userMessage(error);
     }
     this.changed();
+    // Growth reported before the first answer waited for it (see refreshTail).
+    if (this.counted && this.tailAgain && !this.tailBusy) {
+      this.tailAgain = false;
+      this.refreshTail();
+    }
     // Only pages still on screen: while scrolling fast, the ones passed by are skipped.
     // An answer with no lines where more were expected is not asked again at once.
     if (this.error === null && progressed) this.pump();
+  }
+
+  /** The count the first (partial) page left open; asked once per search. */
+  private askCount(): void {
+    if (this.countAsked) return;
+    this.countAsked = true;
+    this.search.count().then(
+      (count) => {
+        if (count === null || this.disposed) return;
+        if (this.generation !== null && count.generation !== this.generation) {
+          // The log moved on while it was counted: the pages kept are void, the count is new.
+          this.pages.clear();
+          this.inFlight.clear();
+        }
+        this.generation = count.generation;
+        this.matching = count.matching;
+        this.total = count.totalLines;
+        this.counted = true;
+        this.settleCount();
+        this.changed();
+        this.pump();
+        if (this.tailAgain) {
+          this.tailAgain = false;
+          this.refreshTail();
+        }
+      },
+      (error: unknown) => {
+        if (this.disposed) return;
+        this.error = userMessage(error);
+        this.settleCount();
+        this.changed();
+      },
+    );
+  }
+
+  private settleCount(): void {
+    const waiters = this.countWaiters;
+    this.countWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private changed(): void {
