@@ -5,7 +5,7 @@
  * itself writes: the state a restart leaves (the sink rotates a file over 10 MB at start).
  * Measures, from the browser's side: first rows on screen after opening the Logs view, a
  * text search and a level filter until their result is on screen (the search includes the
- * renderer's 150 ms typing debounce), and the longest main-thread task in the page
+ * renderer's 75 ms typing debounce), and the longest main-thread task in the page
  * (PerformanceObserver 'longtask'). Several rounds, medians and worst. Writes its section
  * of BENCHMARKS.md. Reports; never fails on a number.
  *
@@ -231,7 +231,7 @@ the search, choosing the level) until the result is on screen and the next frame
 for first rows, the timeline's first line (main.jsonl.1, line 1) with the whole count,
 including the index pass; for a search, its first rows (every row on screen contains the
 term, or "No lines match.") and, on a second clock, its count; for level, the new count (a
-count still loading does not count). The search includes the renderer's 150 ms typing
+count still loading does not count). The search includes the renderer's 75 ms typing
 debounce; the five rounds search 'handshake complete', 'keepalive', 'endpoint', 'HANDSHAKE'
 and 'zz-nowhere' (no match: its first answer has to read the whole log). Long tasks are the
 page's own (PerformanceObserver 'longtask').
