@@ -9,6 +9,11 @@
         "src/handle_set.cc",
         "src/js_errors.cc",
         "src/netconfig_bindings.cc",
+        "src/offload/checksum.cc",
+        "src/offload/coalescer.cc",
+        "src/offload/packet_headers.cc",
+        "src/offload/splitter.cc",
+        "src/offload_bindings.cc",
         "src/text_search.cc",
         "src/tun_device.cc",
         "src/udp_socket.cc"
@@ -23,6 +28,7 @@
               "src/linux/netlink_linux.cc",
               "src/linux/system_linux.cc",
               "src/linux/tun_linux.cc",
+              "src/linux/tun_offload_linux.cc",
               "src/linux/udp_linux.cc"
             ],
             "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O2"],

@@ -3,6 +3,7 @@
 
 #include "addon_data.h"
 #include "netconfig_bindings.h"
+#include "offload_bindings.h"
 #include "text_search.h"
 #include "tun_device.h"
 #include "udp_socket.h"
@@ -25,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openUdp", Napi::Function::New<UdpSocket::Open>(env, "openUdp"));
   ExportNetconfig(env, exports);
   ExportTextSearch(env, exports);
+  ExportOffloadForTests(env, exports);
 #ifdef _WIN32
   // The helper runs as a Windows service; Node cannot speak to the service manager itself.
   ExportWindowsService(env, exports);

@@ -6,17 +6,11 @@
 
 namespace slipstream {
 
-int TunOpen(const std::string& /*requested_name*/, TunInfo* /*out*/) { return ENOTSUP; }
-
-int TunReadBatch(NativeHandle /*handle*/, uint8_t* /*arena*/, uint32_t* /*lengths*/,
-                 size_t /*max*/, size_t* count) {
-  *count = 0;
+int TunOpen(const std::string& /*requested_name*/, bool /*want_offloads*/, TunInfo* /*out*/) {
   return ENOTSUP;
 }
 
-int TunWrite(NativeHandle /*handle*/, const uint8_t* /*packet*/, size_t /*length*/) {
-  return ENOTSUP;
-}
+std::unique_ptr<TunIo> TunIo::Create(const TunOffloads& /*offloads*/) { return nullptr; }
 
 void TunClose(NativeHandle /*handle*/) {}
 

@@ -37,6 +37,8 @@ function batchOf(packets: Uint8Array[]): PacketBatch {
 class MemoryTun implements TunDevice {
   readonly name = 'mem0';
   readonly ifindex = 1;
+  readonly offloads = { vnetHeader: false, tso: false, uso: false };
+  coalescing = false;
   readonly written: Uint8Array[] = [];
   writeCalls = 0;
   onPackets: ((b: PacketBatch) => void) | null = null;
@@ -60,6 +62,12 @@ class MemoryTun implements TunDevice {
       writeSyscalls: this.writeCalls,
       packetsWritten: this.written.length,
       writeErrors: 0,
+      superPacketsRead: 0,
+      checksumsCompleted: 0,
+      readDrops: 0,
+      superPacketsWritten: 0,
+      packetsCoalesced: 0,
+      coalescingDisabled: 0,
     };
   }
   close(): void {}
