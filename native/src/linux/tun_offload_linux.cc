@@ -57,6 +57,11 @@ class LinuxTunIo : public TunIo {
         result = Errno();
         break;
       }
+      // A TUN read never returns 0; should one, stop rather than spin on it.
+      if (got == 0) {
+        result = EAGAIN;
+        break;
+      }
       if (static_cast<size_t>(got) < header_size + 1 ||
           static_cast<size_t>(got) - header_size > offload::kMaxIpPacket) {
         ++counters->read_drops;
