@@ -12,6 +12,11 @@
         "src/ring/adapter_recovery.cc",
         "src/ring/ring_batch.cc",
         "src/ring/test_ring.cc",
+        "src/offload/checksum.cc",
+        "src/offload/coalescer.cc",
+        "src/offload/packet_headers.cc",
+        "src/offload/splitter.cc",
+        "src/offload_bindings.cc",
         "src/text_search.cc",
         "src/tun_device.cc",
         "src/udp_socket.cc"
@@ -26,6 +31,7 @@
               "src/linux/netlink_linux.cc",
               "src/linux/system_linux.cc",
               "src/linux/tun_linux.cc",
+              "src/linux/tun_offload_linux.cc",
               "src/linux/udp_linux.cc"
             ],
             "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O2"],

@@ -53,6 +53,14 @@ export interface TunDevice {
   writeBatch(data: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
   /** Syscall and packet counters since open. */
   stats(): TunStats;
+  /** What the device was opened with (Linux: IFF_VNET_HDR and the TUNSETOFFLOAD bits the kernel took). */
+  readonly offloads: TunOffloads;
+  /**
+   * Whether writeBatch coalesces same-flow TCP/UDP packets into super-packets.
+   * Turns false for good when the kernel refuses one (EINVAL): those packets
+   * are then re-sent one by one and `stats().coalescingDisabled` is 1.
+   */
+  readonly coalescing: boolean;
   /** Stop reading, close the fd (the kernel removes the non-persistent device). Idempotent. */
   close(): void;
 }
@@ -113,14 +121,50 @@ export interface UdpSocket {
   close(): void;
 }
 
+export interface TunOffloads {
+  /** Every read and write carries a virtio_net_hdr. */
+  vnetHeader: boolean;
+  /** The kernel hands over TCP super-packets (TSO) and partial checksums; the addon splits and completes them. */
+  tso: boolean;
+  /** The same for UDP (USO, Linux 6.2 and later); writes then coalesce UDP as well. */
+  uso: boolean;
+}
+
+export interface TunOptions {
+  /** Ask for checksum/segmentation offloads (Linux). Default true. */
+  offloads?: boolean;
+}
+
 /** Counters of one TunDevice since open; syscalls counted where they are made (strace-comparable). */
 export interface TunStats {
-  /** read() calls: one per packet, plus the one per wake-up that found the queue empty. */
+  /** read() calls: one per packet or super-packet, plus the one per wake-up that found the queue empty. */
   readSyscalls: number;
+  /** Packets handed to JS (a split super-packet counts as its pieces). */
   packetsRead: number;
   writeSyscalls: number;
+  /** Packets that reached the kernel (a super-packet counts as the packets it carried). */
   packetsWritten: number;
   writeErrors: number;
+  /** TSO/USO super-packets read and split into packets. */
+  superPacketsRead: number;
+  /** Packets read with a partial checksum (NEEDS_CSUM) that the addon completed. */
+  checksumsCompleted: number;
+  /** Reads dropped as malformed (bad virtio header or packet). */
+  readDrops: number;
+  /** Super-packets written, and the packets coalesced into them. */
+  superPacketsWritten: number;
+  packetsCoalesced: number;
+  /** 1 once the kernel refused a super-packet and coalescing was turned off. */
+  coalescingDisabled: number;
+}
+
+/** One item of offloadCoalesce: what a TUN write hands to the kernel. */
+export interface CoalescedPacket {
+  /** The 10-byte virtio_net_hdr (all zero for a packet that goes alone). */
+  header: Buffer;
+  packet: Buffer;
+  /** Indexes of the input packets it carries, in order. */
+  members: number[];
 }
 
 /**
@@ -204,7 +248,7 @@ export interface ServiceStatus {
 
 export interface NativeAddon {
   /** Open (create) a TUN device, IFF_TUN | IFF_NO_PI, non-blocking. `name` empty = kernel chooses. */
-  openTun(name: string): TunDevice;
+  openTun(name: string, options?: TunOptions): TunDevice;
   openUdp(options: UdpOptions): UdpSocket;
 
   /** Netlink / ioctl configuration. All throw on failure. */
@@ -243,6 +287,15 @@ export interface NativeAddon {
    * doubles of NativeAddon need not provide it). The app never calls it.
    */
   ringTesting?: RingTesting;
+
+  /**
+   * Test hooks into the TUN offload code, on crafted packets. offloadSplit:
+   * what a read of `packet` behind the virtio header `header` (10 bytes)
+   * hands to JS; throws a RangeError for what the reader would drop.
+   * offloadCoalesce: what writeBatch of `packets` hands to the kernel.
+   */
+  offloadSplit(header: Uint8Array, packet: Uint8Array): Buffer[];
+  offloadCoalesce(packets: Uint8Array[], udp: boolean): CoalescedPacket[];
 
   /**
    * Windows only (absent elsewhere). These throw Errors whose message is

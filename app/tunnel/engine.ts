@@ -66,6 +66,7 @@ export class TunnelEngine {
   private timerAt = Number.POSITIVE_INFINITY;
   private running = false;
   private gsoLogged = false;
+  private coalescingLogged = false;
   // Reused batch for TUN writes: offsets/lengths into one arena, no per-packet Buffers.
   private tunArena = new Uint8Array(256 * 1024);
   private tunOffsets = new Uint32Array(256);
@@ -273,6 +274,10 @@ export class TunnelEngine {
     if (written < this.tunCount) this.countError(0, this.tunCount - written);
     this.tunCount = 0;
     this.tunUsed = 0;
+    if (!this.coalescingLogged && this.tun.offloads.vnetHeader && !this.tun.coalescing) {
+      this.coalescingLogged = true;
+      this.log.warn('the kernel refused a coalesced TUN write; writing packets one by one');
+    }
   }
 
   private flushUdp(): void {

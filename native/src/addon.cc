@@ -4,6 +4,7 @@
 #include "addon_data.h"
 #include "netconfig_bindings.h"
 #include "ring/test_ring.h"
+#include "offload_bindings.h"
 #include "text_search.h"
 #include "tun_device.h"
 #include "udp_socket.h"
@@ -30,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ExportTextSearch(env, exports);
   // Test-only: the Wintun ring logic against fakes (test/unit/native/wintun-ring.test.ts).
   ExportRingTesting(env, exports);
+  ExportOffloadForTests(env, exports);
 #ifdef _WIN32
   // The helper runs as a Windows service; Node cannot speak to the service manager itself.
   ExportWindowsService(env, exports);

@@ -18,9 +18,10 @@ bool BatchChannel::Open(Napi::Env env, Kind kind, Napi::Function callback,
   // external ArrayBuffers, and a V8 backing store does not move.
   auto arena = Napi::Buffer<uint8_t>::New(env, kArenaSize);
   if (env.IsExceptionPending()) return false;
-  // Packets: one per slot. Datagrams: one entry per datagram, several per
-  // slot when GRO coalesced them, so the receiver writes the offsets.
-  const size_t entries = kind == Kind::kDatagrams ? kDatagramEntries : kBatchCapacity;
+  // Both kinds: the reader writes the offsets (a TUN read may become several
+  // packets when offloads split a super-packet; GRO does the same for UDP).
+  // The defaults describe one packet per slot.
+  const size_t entries = kind == Kind::kDatagrams ? kDatagramEntries : kTunEntries;
   auto offsets = Napi::Uint32Array::New(env, entries);
   auto lengths = Napi::Uint32Array::New(env, entries);
   if (env.IsExceptionPending()) return false;

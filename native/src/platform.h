@@ -29,7 +29,7 @@ constexpr NativeHandle kInvalidHandle = -1;
 // One batch: at most this many packets, each in its own fixed-size slot of the
 // arena (slot i starts at i * kSlotSize). 65535 covers any IP packet on a TUN
 // and any UDP payload.
-constexpr size_t kBatchCapacity = 64;
+constexpr size_t kBatchCapacity = 128;
 constexpr size_t kSlotSize = 65535;
 constexpr size_t kArenaSize = kBatchCapacity * kSlotSize;
 // Datagrams per GSO sendmsg: the UDP_MAX_SEGMENTS of every kernel with
@@ -41,6 +41,10 @@ constexpr size_t kMaxGsoSegments = 64;
 // segment GSO packet handed over whole by loopback or a veth) is described
 // over several batches.
 constexpr size_t kDatagramEntries = kBatchCapacity * 64;
+
+// Packets described per TUN batch: a read with offloads may bring a TSO
+// super-packet that becomes dozens of packets, so entries outnumber reads.
+constexpr size_t kTunEntries = kDatagramEntries;
 
 // Interface names are at most 15 bytes (IFNAMSIZ - 1 on Linux).
 constexpr size_t kMaxInterfaceName = 15;
@@ -57,20 +61,25 @@ int PollInit(uv_loop_t* loop, uv_poll_t* poll, NativeHandle handle);
 
 // ---- TUN -------------------------------------------------------------------
 
+// What a TUN device was opened with (Linux: IFF_VNET_HDR + TUNSETOFFLOAD).
+struct TunOffloads {
+  bool vnet_header = false;  // every read and write carries a virtio_net_hdr
+  bool tso = false;          // TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 accepted
+  bool uso = false;          // TUN_F_USO4 | TUN_F_USO6 accepted as well (Linux >= 6.2)
+};
+
 struct TunInfo {
   NativeHandle handle = kInvalidHandle;
   std::string name;
   uint32_t ifindex = 0;
+  TunOffloads offloads;
 };
 
 // Create a non-persistent layer-3 TUN device without packet-info header,
-// non-blocking. An empty name lets the kernel choose.
-int TunOpen(const std::string& requested_name, TunInfo* out);
-// Read up to `max` packets, packet i into arena + i * kSlotSize, its length in
-// lengths[i]. *count is set even when an error stops the batch early.
-int TunReadBatch(NativeHandle handle, uint8_t* arena, uint32_t* lengths, size_t max,
-                 size_t* count);
-int TunWrite(NativeHandle handle, const uint8_t* packet, size_t length);
+// non-blocking. An empty name lets the kernel choose. With want_offloads the
+// device gets a virtio_net_hdr on every packet and whichever checksum and
+// segmentation offloads the kernel accepts (out->offloads says which).
+int TunOpen(const std::string& requested_name, bool want_offloads, TunInfo* out);
 void TunClose(NativeHandle handle);
 
 // Readiness of a TUN handle libuv cannot poll (Windows: a Wintun session,
@@ -81,6 +90,32 @@ int TunNotifyStart(uv_loop_t* loop, NativeHandle handle, void (*ready)(void*), v
 // The reader stopped with packets possibly left (its batch budget ran out):
 // wake it again. A no-op where readiness is level-triggered (Linux epoll).
 void TunNotifyAgain(NativeHandle handle);
+struct TunCounters;
+struct DatagramSlots;
+
+// Packet I/O on one TUN device: plain reads/writes, or with offloads the
+// splitting of super-packets on reads and coalescing on writes.
+class TunIo {
+ public:
+  // nullptr where the platform has no TUN I/O.
+  static std::unique_ptr<TunIo> Create(const TunOffloads& offloads);
+  virtual ~TunIo() = default;
+  // Read packets until at least kBatchCapacity are described or the queue is
+  // drained (then EAGAIN): packet i at arena + offsets[i], lengths[i] bytes,
+  // at most kTunEntries. *count is set even when an error stops the batch.
+  virtual int ReadBatch(NativeHandle handle, const DatagramSlots& slots, size_t* count,
+                        TunCounters* counters) = 0;
+  // Write one plain IP packet. 0 or an errno.
+  virtual int Write(NativeHandle handle, const uint8_t* packet, size_t length,
+                    TunCounters* counters) = 0;
+  // Write `count` packets (packet i: data + offsets[i], lengths[i] bytes,
+  // ranges already checked), coalescing where allowed. Returns how many of
+  // the packets reached the kernel.
+  virtual size_t WriteBatch(NativeHandle handle, const uint8_t* data, const uint32_t* offsets,
+                            const uint32_t* lengths, size_t count, TunCounters* counters) = 0;
+  // Whether writes still coalesce (false once the kernel refused a super-packet).
+  virtual bool coalescing() const = 0;
+};
 
 // Cumulative counters of one TUN device or UDP socket set, for benchmarks and
 // logs: syscalls are counted where they are made, so they can be checked
@@ -91,6 +126,15 @@ struct TunCounters {
   uint64_t write_syscalls = 0;
   uint64_t packets_written = 0;
   uint64_t write_errors = 0;
+  // Offloads: TSO/USO super-packets read and split, packets with a partial
+  // checksum completed, reads dropped as malformed; super-packets written
+  // and the packets they carried; 1 once the kernel refused a super-packet.
+  uint64_t super_packets_read = 0;
+  uint64_t checksums_completed = 0;
+  uint64_t read_drops = 0;
+  uint64_t super_packets_written = 0;
+  uint64_t packets_coalesced = 0;
+  uint64_t coalescing_disabled = 0;
 };
 
 struct UdpCounters {

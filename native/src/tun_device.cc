@@ -25,6 +25,8 @@ Napi::Function TunDevice::DefineClass(Napi::Env env) {
                                                 InstanceMethod<&TunDevice::WriteBatch>(
                                                     "writeBatch"),
                                                 InstanceMethod<&TunDevice::Stats>("stats"),
+                                                InstanceAccessor<&TunDevice::Coalescing>(
+                                                    "coalescing"),
                                                 InstanceMethod<&TunDevice::Close>("close"),
                                             });
 }
@@ -33,8 +35,19 @@ Napi::Value TunDevice::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name;
   if (!ReadInterfaceName(env, info[0], "openTun: name", true, &name)) return env.Undefined();
+  bool offloads = true;
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    Napi::Object options;
+    if (!ReadObject(env, info[1], "openTun: options", &options)) return env.Undefined();
+    const Napi::Value value = options.Get("offloads");
+    if (env.IsExceptionPending()) return env.Undefined();
+    if (!value.IsUndefined() &&
+        !ReadBoolean(env, value, "openTun: options.offloads", &offloads)) {
+      return env.Undefined();
+    }
+  }
   TunInfo tun;
-  const int err = TunOpen(name, &tun);
+  const int err = TunOpen(name, offloads, &tun);
   if (err != 0) {
     ThrowSystemError(env, "openTun", err);
     return env.Undefined();
@@ -55,6 +68,11 @@ TunDevice::TunDevice(const Napi::CallbackInfo& info)
     return;
   }
   TunInfo* tun = info[0].As<Napi::External<TunInfo>>().Data();
+  io_ = TunIo::Create(tun->offloads);
+  if (!io_) {
+    ThrowSystemError(env, "openTun", ENOTSUP);
+    return;
+  }
   const NativeHandle fd = tun->handle;
   tun->handle = kInvalidHandle;
   const int err = handles_.Adopt(env, fd, kInvalidHandle);
@@ -62,8 +80,14 @@ TunDevice::TunDevice(const Napi::CallbackInfo& info)
     ThrowSystemError(env, "openTun", err);
     return;
   }
+  Napi::Object offloads = Napi::Object::New(env);
+  offloads.Set("vnetHeader", Napi::Boolean::New(env, tun->offloads.vnet_header));
+  offloads.Set("tso", Napi::Boolean::New(env, tun->offloads.tso));
+  offloads.Set("uso", Napi::Boolean::New(env, tun->offloads.uso));
+  offloads.Freeze();
   Value().DefineProperties({
       Napi::PropertyDescriptor::Value("name", Napi::String::New(env, tun->name), napi_enumerable),
+      Napi::PropertyDescriptor::Value("offloads", offloads, napi_enumerable),
       Napi::PropertyDescriptor::Value("ifindex", Napi::Number::New(env, tun->ifindex),
                                       napi_enumerable),
   });
@@ -112,14 +136,7 @@ Napi::Value TunDevice::Write(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   if (handles_.closed()) return Napi::Number::New(env, EBADF);
-  ++counters_.write_syscalls;
-  const int err = TunWrite(handles_.handle(0), packet, length);
-  if (err == 0) {
-    ++counters_.packets_written;
-  } else {
-    ++counters_.write_errors;
-  }
-  return Napi::Number::New(env, err);
+  return Napi::Number::New(env, io_->Write(handles_.handle(0), packet, length, &counters_));
 }
 
 Napi::Value TunDevice::WriteBatch(const Napi::CallbackInfo& info) {
@@ -151,17 +168,9 @@ Napi::Value TunDevice::WriteBatch(const Napi::CallbackInfo& info) {
     }
   }
   if (handles_.closed()) return Napi::Number::New(env, 0);
-  uint32_t written = 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    ++counters_.write_syscalls;
-    if (TunWrite(handles_.handle(0), data + offsets[i], lengths[i]) == 0) {
-      ++written;
-    } else {
-      ++counters_.write_errors;
-    }
-  }
-  counters_.packets_written += written;
-  return Napi::Number::New(env, written);
+  const size_t written = io_->WriteBatch(handles_.handle(0), data, offsets.Data(), lengths.Data(),
+                                         count, &counters_);
+  return Napi::Number::New(env, static_cast<double>(written));
 }
 
 Napi::Value TunDevice::Stats(const Napi::CallbackInfo& info) {
@@ -175,7 +184,17 @@ Napi::Value TunDevice::Stats(const Napi::CallbackInfo& info) {
   set("writeSyscalls", counters_.write_syscalls);
   set("packetsWritten", counters_.packets_written);
   set("writeErrors", counters_.write_errors);
+  set("superPacketsRead", counters_.super_packets_read);
+  set("checksumsCompleted", counters_.checksums_completed);
+  set("readDrops", counters_.read_drops);
+  set("superPacketsWritten", counters_.super_packets_written);
+  set("packetsCoalesced", counters_.packets_coalesced);
+  set("coalescingDisabled", counters_.coalescing_disabled);
   return o;
+}
+
+Napi::Value TunDevice::Coalescing(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), io_ != nullptr && io_->coalescing());
 }
 
 Napi::Value TunDevice::Close(const Napi::CallbackInfo& info) {
@@ -203,20 +222,16 @@ void TunDevice::OnReadable(void* self, size_t /*index*/) {
   Napi::Object keep_alive = device->Value();
   for (int round = 0; round < kBatchesPerWakeup; ++round) {
     if (device->handles_.closed() || !device->channel_.is_open()) return;
-    const DatagramSlots& slots = device->channel_.slots();
     size_t count = 0;
-    const int err = TunReadBatch(device->handles_.handle(0), slots.arena, slots.lengths,
-                                 kBatchCapacity, &count);
-    // Every packet took a read(); so did the one that found the queue empty.
-    device->counters_.read_syscalls += count + (err != 0 ? 1 : 0);
-    device->counters_.packets_read += count;
+    const int err = device->io_->ReadBatch(device->handles_.handle(0), device->channel_.slots(),
+                                           &count, &device->counters_);
     if (count > 0 && !device->channel_.Deliver(count)) {
       // The callback threw: packets may be left, and an edge-triggered
       // reader (Wintun) would never report them again.
       if (!device->handles_.closed()) TunNotifyAgain(device->handles_.handle(0));
       return;
     }
-    if (err != 0 || count < kBatchCapacity) return;
+    if (err != 0) return;
   }
   // Budget spent with packets possibly left (epoll would report them again; Wintun not).
   if (!device->handles_.closed()) TunNotifyAgain(device->handles_.handle(0));

@@ -5,6 +5,8 @@
 
 #include <napi.h>
 
+#include <memory>
+
 #include "batch_channel.h"
 #include "handle_set.h"
 #include "platform.h"
@@ -25,6 +27,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   Napi::Value Write(const Napi::CallbackInfo& info);
   Napi::Value WriteBatch(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Coalescing(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   void Shutdown();
   static void OnReadable(void* self, size_t index);
@@ -34,6 +37,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   BatchChannel channel_;
   bool referenced_ = false;
   TunCounters counters_;
+  std::unique_ptr<TunIo> io_;
 };
 
 }  // namespace slipstream

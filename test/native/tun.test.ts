@@ -64,10 +64,10 @@ test('a burst of 200 packets arrives in a few batches through one reused batch o
     r.batchSizes.length < r.total / 4,
     `batched: ${r.batchSizes.length} batches for ${r.total} packets`,
   );
-  assert.ok(Math.max(...r.batchSizes) <= 64, 'at most 64 packets per batch');
+  assert.ok(Math.max(...r.batchSizes) <= 128, 'at most 128 packets per batch');
   assert.equal(r.distinctBatchObjects, 1, 'the batch object is reused');
   assert.equal(r.distinctDataBuffers, 1, 'the arena Buffer is reused');
-  assert.equal(r.arenaBytes, 64 * 65535);
+  assert.equal(r.arenaBytes, 128 * 65535);
 });
 
 test('crafted IPv4 and IPv6 UDP packets written into the TUN are delivered to a socket', async () => {

@@ -1,4 +1,4 @@
-// TUN devices through /dev/net/tun.
+// TUN devices through /dev/net/tun. Packet I/O is in tun_offload_linux.cc.
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
@@ -8,11 +8,38 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../offload/virtio_header.h"
 #include "../platform.h"
 
-namespace slipstream {
+// Older headers lack the UDP segmentation offload bits (Linux 6.2).
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
 
-int TunOpen(const std::string& requested_name, TunInfo* out) {
+namespace slipstream {
+namespace {
+
+// Ask for the most the kernel takes: the ioctl's success is the probe.
+TunOffloads EnableOffloads(int fd) {
+  TunOffloads result;
+  int header_size = static_cast<int>(offload::kVirtioHeaderSize);
+  if (ioctl(fd, TUNSETVNETHDRSZ, &header_size) < 0) return result;
+  result.vnet_header = true;
+  const unsigned long tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+  if (ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6) == 0) {
+    result.tso = result.uso = true;
+  } else if (ioctl(fd, TUNSETOFFLOAD, tso) == 0) {
+    result.tso = true;
+  }
+  return result;
+}
+
+}  // namespace
+
+int TunOpen(const std::string& requested_name, bool want_offloads, TunInfo* out) {
   if (requested_name.size() > kMaxInterfaceName) return ENAMETOOLONG;
   const int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return errno;
@@ -22,6 +49,7 @@ int TunOpen(const std::string& requested_name, TunInfo* out) {
   // IFF_TUN_EXCL: never attach to somebody else's persistent TUN of the same name (we
   // would later delete it on teardown); the kernel answers EBUSY instead.
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL;
+  if (want_offloads) ifr.ifr_flags |= IFF_VNET_HDR;
   // An empty ifr_name makes the kernel pick the first free "tun%d".
   std::memcpy(ifr.ifr_name, requested_name.data(), requested_name.size());
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
@@ -36,37 +64,22 @@ int TunOpen(const std::string& requested_name, TunInfo* out) {
     close(fd);
     return err;
   }
+  TunOffloads offloads;
+  if (want_offloads) {
+    offloads = EnableOffloads(fd);
+    if (!offloads.vnet_header) {
+      // IFF_VNET_HDR is set but its size could not be: reads would carry a
+      // header of unknown size. Refuse rather than guess.
+      const int err = errno != 0 ? errno : EINVAL;
+      close(fd);
+      return err;
+    }
+  }
   out->handle = fd;
   out->name = ifr.ifr_name;
   out->ifindex = ifindex;
+  out->offloads = offloads;
   return 0;
-}
-
-int TunReadBatch(NativeHandle handle, uint8_t* arena, uint32_t* lengths, size_t max,
-                 size_t* count) {
-  size_t n = 0;
-  int result = 0;
-  while (n < max) {
-    const ssize_t got = read(handle, arena + n * kSlotSize, kSlotSize);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      result = errno == EWOULDBLOCK ? EAGAIN : errno;
-      break;
-    }
-    lengths[n] = static_cast<uint32_t>(got);
-    ++n;
-  }
-  *count = n;
-  return result;
-}
-
-int TunWrite(NativeHandle handle, const uint8_t* packet, size_t length) {
-  for (;;) {
-    const ssize_t put = write(handle, packet, length);
-    if (put >= 0) return 0;
-    if (errno == EINTR) continue;
-    return errno == EWOULDBLOCK ? EAGAIN : errno;
-  }
 }
 
 void TunClose(NativeHandle handle) {

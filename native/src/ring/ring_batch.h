@@ -1,5 +1,5 @@
 // Batching on top of a PacketRing: the receive side fills the same arena and
-// lengths arrays the Linux TUN read fills (see TunReadBatch in platform.h),
+// lengths arrays a TUN read fills (see TunIo::ReadBatch in platform.h),
 // the send side copies one packet into the ring, waiting a bounded time when
 // the ring is full and dropping (counted) after that.
 #ifndef SLIPSTREAM_RING_RING_BATCH_H_

@@ -18,6 +18,7 @@
 #include <netioapi.h>
 
 #include <cerrno>
+#include <memory>
 #include <new>
 
 #include "../ring/adapter_recovery.h"
@@ -110,7 +111,8 @@ void Destroy(WintunTun* tun) {
 
 }  // namespace
 
-int TunOpen(const std::string& requested_name, TunInfo* out) {
+int TunOpen(const std::string& requested_name, bool /*want_offloads*/, TunInfo* out) {
+  // Wintun has no segmentation offloads: out->offloads stays all false.
   DWORD err = 0;
   const WintunFunctions* fn = LoadWintun(&err);
   if (fn == nullptr) return ErrnoFromWin32(err);
@@ -179,8 +181,9 @@ void TunNotifyAgain(NativeHandle handle) {
   if (tun->async != nullptr) uv_async_send(tun->async);
 }
 
-int TunReadBatch(NativeHandle handle, uint8_t* arena, uint32_t* lengths, size_t max,
-                 size_t* count) {
+namespace {
+
+int ReadRing(NativeHandle handle, uint8_t* arena, uint32_t* lengths, size_t max, size_t* count) {
   WintunTun* tun = FromHandle(handle);
   const DrainResult r = DrainBatch(*tun->ring, arena, kSlotSize, lengths, max, &tun->counters);
   *count = r.count;
@@ -198,7 +201,7 @@ int TunReadBatch(NativeHandle handle, uint8_t* arena, uint32_t* lengths, size_t 
   }
 }
 
-int TunWrite(NativeHandle handle, const uint8_t* packet, size_t length) {
+int WriteRing(NativeHandle handle, const uint8_t* packet, size_t length) {
   if (length == 0 || length > 0xFFFF) return EMSGSIZE;  // WINTUN_MAX_IP_PACKET_SIZE
   WintunTun* tun = FromHandle(handle);
   switch (SendPacket(*tun->ring, packet, static_cast<uint32_t>(length), tun->budget,
@@ -212,6 +215,49 @@ int TunWrite(NativeHandle handle, const uint8_t* packet, size_t length) {
     default:
       return EIO;
   }
+}
+
+// Plain packet I/O over the session ring: one packet per slot, no offloads.
+class WintunIo final : public TunIo {
+ public:
+  int ReadBatch(NativeHandle handle, const DatagramSlots& slots, size_t* count,
+                TunCounters* counters) override {
+    const int err = ReadRing(handle, slots.arena, slots.lengths, kBatchCapacity, count);
+    for (size_t i = 0; i < *count; ++i) slots.offsets[i] = static_cast<uint32_t>(i * kSlotSize);
+    // One ReceivePacket per packet, and the one that found the ring empty.
+    counters->read_syscalls += *count + (err != 0 ? 1 : 0);
+    counters->packets_read += *count;
+    return err;
+  }
+
+  int Write(NativeHandle handle, const uint8_t* packet, size_t length,
+            TunCounters* counters) override {
+    ++counters->write_syscalls;
+    const int err = WriteRing(handle, packet, length);
+    if (err == 0) {
+      ++counters->packets_written;
+    } else {
+      ++counters->write_errors;
+    }
+    return err;
+  }
+
+  size_t WriteBatch(NativeHandle handle, const uint8_t* data, const uint32_t* offsets,
+                    const uint32_t* lengths, size_t count, TunCounters* counters) override {
+    size_t written = 0;
+    for (size_t i = 0; i < count; ++i) {
+      if (Write(handle, data + offsets[i], lengths[i], counters) == 0) ++written;
+    }
+    return written;
+  }
+
+  bool coalescing() const override { return false; }
+};
+
+}  // namespace
+
+std::unique_ptr<TunIo> TunIo::Create(const TunOffloads& /*offloads*/) {
+  return std::make_unique<WintunIo>();
 }
 
 void TunClose(NativeHandle handle) {

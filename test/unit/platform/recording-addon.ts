@@ -54,6 +54,12 @@ export class RecordingAddon implements NativeAddon {
   openUdp(): never {
     throw new Error('not used by these tests');
   }
+  offloadSplit(): never {
+    throw new Error('not used by these tests');
+  }
+  offloadCoalesce(): never {
+    throw new Error('not used by these tests');
+  }
   linkSetMtu(ifindex: number, mtu: number): void {
     this.record('linkSetMtu', `${ifindex} ${mtu}`);
   }

@@ -37,6 +37,8 @@ function batchOf(packets: Uint8Array[]): PacketBatch {
 class MemoryTun implements TunDevice {
   readonly name = 'mem0';
   readonly ifindex = 1;
+  readonly offloads = { vnetHeader: false, tso: false, uso: false };
+  coalescing = false;
   readonly written: Uint8Array[] = [];
   writeCalls = 0;
   onPackets: ((b: PacketBatch) => void) | null = null;
@@ -47,8 +49,11 @@ class MemoryTun implements TunDevice {
     this.written.push(p.slice());
     return 0;
   }
+  /** Acts like the addon when the kernel refuses a super-packet: coalescing goes off. */
+  refuseCoalescing = false;
   writeBatch(data: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number {
     this.writeCalls++;
+    if (this.refuseCoalescing && count > 1) this.coalescing = false;
     for (let i = 0; i < count; i++)
       this.written.push(data.slice(offsets[i]!, offsets[i]! + lengths[i]!));
     return count;
@@ -60,6 +65,12 @@ class MemoryTun implements TunDevice {
       writeSyscalls: this.writeCalls,
       packetsWritten: this.written.length,
       writeErrors: 0,
+      superPacketsRead: 0,
+      checksumsCompleted: 0,
+      readDrops: 0,
+      superPacketsWritten: 0,
+      packetsCoalesced: 0,
+      coalescingDisabled: 0,
     };
   }
   close(): void {}
@@ -149,8 +160,12 @@ class MemoryUdp implements UdpSocket {
   }
 }
 
-function makePair(workers: number) {
-  const log = createLogger({ level: 'error', target: 'test', sinks: [] });
+function makePair(workers: number, logLines?: string[]) {
+  const log = createLogger({
+    level: logLines ? 'warn' : 'error',
+    target: 'test',
+    sinks: logLines ? [{ write: (line: string) => logLines.push(line) }] : [],
+  });
   const keyA = generatePrivateKey();
   const keyB = generatePrivateKey();
   const tunA = new MemoryTun();
@@ -253,6 +268,26 @@ test('when the socket refuses GSO the engine keeps sending and the fallback is v
     await until(() => tunB.written.length === 128, '128 packets');
     assert.equal(a.stats().gso, false);
     assert.equal(udpA.gsoFallbacks, 1);
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+test('when the TUN turns coalescing off the engine logs one warning and keeps writing', async () => {
+  const lines: string[] = [];
+  const { a, b, tunA, tunB } = makePair(0, lines);
+  tunB.offloads.vnetHeader = true;
+  tunB.coalescing = true;
+  tunB.refuseCoalescing = true;
+  try {
+    for (let round = 0; round < 3; round++) {
+      tunA.onPackets!(batchOf(Array.from({ length: 64 }, (_, i) => numbered(round * 64 + i))));
+      await until(() => tunB.written.length === 64 * (round + 1), `${64 * (round + 1)} packets`);
+    }
+    const warnings = lines.filter((l) => l.includes('refused a coalesced TUN write'));
+    assert.equal(warnings.length, 1, `one warning, not one per write:\n${lines.join('\n')}`);
+    assert.equal(tunB.coalescing, false);
   } finally {
     await a.stop();
     await b.stop();
