@@ -14,6 +14,8 @@
  */
 import type { DatagramBatch, PacketBatch, TunDevice, UdpSocket } from '../native/types.js';
 import type { Logger } from '../log/logger.js';
+import { transportAead } from './crypto/aead/load.js';
+import type { AeadName } from './crypto/aead/types.js';
 import { CryptoPool, type CryptoPoolStats } from './crypto/pool.js';
 import { EndpointCodec } from './endpoint-codec.js';
 import { GsoQueue } from './gso-queue.js';
@@ -107,7 +109,11 @@ export class TunnelEngine {
         drained: () => this.afterCrypto(),
         workerError: (error) => this.log.error('crypto worker failed', { error }),
       },
-      options.cryptoWorkers === undefined ? {} : { workers: options.cryptoWorkers },
+      {
+        // Chosen once per process; a fallback to @noble is reported here, once.
+        aead: transportAead((message, fields) => this.log.warn(message, fields)),
+        ...(options.cryptoWorkers === undefined ? {} : { workers: options.cryptoWorkers }),
+      },
     );
     this.device = makeDevice({
       seal: (to, key, receiverIndex, hi, lo, packet, padded) => {
@@ -122,6 +128,11 @@ export class TunnelEngine {
   }
 
   readonly device: WireGuardDevice;
+
+  /** Which library seals and opens transport messages (for the logs). */
+  get aead(): AeadName {
+    return this.pool.aead.name;
+  }
 
   start(): void {
     if (this.running) return;

@@ -203,6 +203,7 @@ export async function startTunnel(
       publicKey: encodeKey(device.publicKey),
       listenPort: udp.port,
       mtu,
+      aead: engine.aead,
       peers: config.peers.length,
       addresses: config.interface.addresses.map((a) => a.text),
     });

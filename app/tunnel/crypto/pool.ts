@@ -15,6 +15,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { transportAead } from './aead/load.js';
+import type { TransportAead } from './aead/types.js';
 import { HEADER, selfTest, TAG, workLane } from './jobs.js';
 import {
   COUNT,
@@ -60,6 +62,8 @@ export interface CryptoPoolOptions {
   submitterHelps?: boolean;
   /** Seal/open round trips of the start-up self-test (also warms the JIT). Default 200. */
   selfTestRounds?: number;
+  /** The transport AEAD, here and in the workers. Default: the process's choice (aead/load.ts). */
+  aead?: TransportAead;
 }
 
 export interface CryptoPoolStats {
@@ -107,7 +111,7 @@ export class CryptoPool<S, O> {
   private readonly workers: Worker[] = [];
   private readonly inlineMaxJobs: number;
   private readonly submitterHelps: boolean;
-  private readonly nonce = new Uint8Array(12);
+  readonly aead: TransportAead;
   private sealing: Filling<S> | null = null;
   private opening: Filling<O> | null = null;
   private closed = false;
@@ -121,7 +125,8 @@ export class CryptoPool<S, O> {
     options: CryptoPoolOptions = {},
   ) {
     // Before any worker exists: a broken cipher must stop the tunnel, not corrupt it.
-    selfTest(options.selfTestRounds);
+    this.aead = options.aead ?? transportAead();
+    selfTest(this.aead, options.selfTestRounds);
     const workerCount = options.workers ?? Math.max(1, availableParallelism() - 1);
     const laneCount = Math.max(2, options.lanes ?? 16);
     const laneBytes = Math.max(70_000, options.laneDataBytes ?? 512 * 1024);
@@ -140,7 +145,11 @@ export class CryptoPool<S, O> {
       openFailures: 0,
       helped: 0,
     };
-    const init: WorkerInit = { lanes: this.lanes.map((l) => l.buffer), signal: signalBuffer };
+    const init: WorkerInit = {
+      aead: this.aead.name,
+      lanes: this.lanes.map((l) => l.buffer),
+      signal: signalBuffer,
+    };
     for (let i = 0; i < workerCount; i++) {
       const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
       // The tunnel's lifetime is decided by its owner, not by idle crypto threads.
@@ -294,7 +303,7 @@ export class CryptoPool<S, O> {
       // Not worth a thread hop; nobody else can see this lane yet.
       this.stats.lanesInline++;
       Atomics.store(c, STATE, SUBMITTED);
-      workLane(lane, this.nonce);
+      workLane(lane, this.aead);
       this.drain();
       return;
     }
@@ -326,7 +335,7 @@ export class CryptoPool<S, O> {
       if (this.closed) return;
       let finishedHere = false;
       for (const lane of this.inFlight) {
-        if (Atomics.load(lane.control, STATE) === SUBMITTED && workLane(lane, this.nonce)) {
+        if (Atomics.load(lane.control, STATE) === SUBMITTED && workLane(lane, this.aead)) {
           finishedHere = true;
         }
       }
@@ -338,7 +347,7 @@ export class CryptoPool<S, O> {
   private finishOldest(): void {
     const lane = this.inFlight[0];
     if (!lane) return;
-    workLane(lane, this.nonce);
+    workLane(lane, this.aead);
     // Jobs a worker claimed are microseconds from done.
     while (Atomics.load(lane.control, STATE) !== FINISHED) {
       Atomics.wait(lane.control, STATE, SUBMITTED, 5);

@@ -2,8 +2,9 @@
  * Transport data messages (whitepaper §5.4.6) as pure functions of
  * (key, receiver index, counter, payload), so they can later run in worker
  * threads: the state machine assigns counters and checks replay elsewhere.
+ * The AEAD is the process's choice (crypto/aead/load.ts), as in the crypto pool.
  */
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { transportAead } from '../crypto/aead/load.js';
 import {
   AEAD_TAG_LENGTH,
   MESSAGE_TRANSPORT,
@@ -26,19 +27,6 @@ export function paddedLength(packetLength: number, mtu: number): number {
 }
 
 /**
- * Scratch for the 96-bit AEAD nonce (32 zero bits, then the 64-bit little-endian
- * counter). The cipher reads it only during the synchronous call that is given it,
- * so one buffer per thread serves every message without an allocation each.
- */
-const nonceScratch = new Uint8Array(12);
-
-function nonceFor(counterHi: number, counterLo: number): Uint8Array {
-  writeU32(nonceScratch, 4, counterLo);
-  writeU32(nonceScratch, 8, counterHi);
-  return nonceScratch;
-}
-
-/**
  * Builds a complete transport message for `packet` (empty = keepalive),
  * zero-padded to `padded` bytes. Returns a new buffer the caller owns.
  */
@@ -58,7 +46,7 @@ export function sealTransport(
   out.set(packet, TRANSPORT_HEADER_SIZE);
   // Encrypt in place: the plaintext view and the output view start at the same byte.
   const body = out.subarray(TRANSPORT_HEADER_SIZE);
-  chacha20poly1305(sendKey, nonceFor(counterHi, counterLo)).encrypt(body.subarray(0, padded), body);
+  transportAead().seal(sendKey, counterHi, counterLo, body.subarray(0, padded), body);
   return out;
 }
 
@@ -67,12 +55,11 @@ export function sealTransport(
  * Returns the padded plaintext in a new buffer, or null if it does not authenticate.
  */
 export function openTransport(receiveKey: Uint8Array, message: Uint8Array): Uint8Array | null {
-  const nonce = nonceFor(transportCounterHi(message), transportCounterLo(message));
-  try {
-    return chacha20poly1305(receiveKey, nonce).decrypt(message.subarray(Transport.payload));
-  } catch {
-    return null;
-  }
+  const body = message.subarray(Transport.payload);
+  const plaintext = new Uint8Array(body.length - AEAD_TAG_LENGTH);
+  const hi = transportCounterHi(message);
+  const lo = transportCounterLo(message);
+  return transportAead().open(receiveKey, hi, lo, body, plaintext) ? plaintext : null;
 }
 
 /** Counter halves of a transport message. */
