@@ -56,6 +56,8 @@ export function sealTransport(
  */
 export function openTransport(receiveKey: Uint8Array, message: Uint8Array): Uint8Array | null {
   const body = message.subarray(Transport.payload);
+  // The parser enforces the minimum size; this keeps a short input a rejection, not a RangeError.
+  if (body.length < AEAD_TAG_LENGTH) return null;
   const plaintext = new Uint8Array(body.length - AEAD_TAG_LENGTH);
   const hi = transportCounterHi(message);
   const lo = transportCounterLo(message);
