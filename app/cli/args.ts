@@ -21,6 +21,15 @@ export interface UpCommand {
   cryptoWorkers: number | null;
   /** --stats-interval SECONDS; how often counters are logged (0 = only at exit). */
   statsIntervalSeconds: number;
+  /** --kill-switch (true) / --no-kill-switch (false); null = on for a full tunnel only. */
+  killSwitch: boolean | null;
+  /** --allow-lan: the kill switch lets the local networks through. */
+  allowLan: boolean;
+}
+
+export interface DownCommand {
+  command: 'down';
+  logLevel: LogLevel;
 }
 
 export interface LoginCommand {
@@ -39,7 +48,12 @@ export interface LogoutCommand {
 }
 
 export type CliCommand =
-  UpCommand | LoginCommand | LogoutCommand | { command: 'help' } | { command: 'version' };
+  | UpCommand
+  | DownCommand
+  | LoginCommand
+  | LogoutCommand
+  | { command: 'help' }
+  | { command: 'version' };
 
 export class UsageError extends Error {}
 
@@ -50,18 +64,22 @@ export const HELP = `slipstream: a WireGuard client with a batched, GSO-accelera
 Usage:
   slipstream up --config FILE [OPTIONS]
   slipstream up --portal URL [--state-dir DIR] [OPTIONS]
+  slipstream down [--log-level LEVEL]
   slipstream login --portal URL [--state-dir DIR] [--no-browser] [--log-level LEVEL]
   slipstream logout [--state-dir DIR] [--log-level LEVEL]
   slipstream --help | --version
 
   OPTIONS: [--ifname NAME] [--log-level LEVEL] [--log-file FILE] [--no-gso]
            [--crypto-workers N] [--stats-interval SECONDS]
+           [--kill-switch | --no-kill-switch] [--allow-lan]
 
 Commands:
   up            bring up a tunnel and keep it up until Ctrl-C or SIGTERM, which
                 remove everything it configured. With --portal, the tunnel of
                 the session made by login; it goes down (exit 1) when the
                 session expires or the device is removed on the portal
+  down          remove what a run that was killed left behind (routes, rules,
+                DNS, and its kill switch, which blocks until then)
   login         sign in to an organisation's portal in the browser and register
                 this device (a key pair made here; only the public key is sent)
   logout        remove this device from the portal, revoke the sign-in and
@@ -81,11 +99,17 @@ Options:
   --crypto-workers N  threads for encryption and decryption; 0 = main thread
                     (default: one per CPU core but one, at least 1)
   --stats-interval SECONDS  log counters this often (default 60; 0 = only at exit)
+  --kill-switch     block all traffic outside the tunnel while it runs (default
+                    for full tunnels: AllowedIPs with 0.0.0.0/0 or ::/0)
+  --no-kill-switch  never block traffic outside the tunnel
+  --allow-lan       with the kill switch, still allow the local networks
 
 Logs are JSONL on stderr: one object per line with time, level, target and
 message. up needs root or CAP_NET_ADMIN.`;
 
-const VALUE_OPTIONS: Record<'up' | 'login' | 'logout', string[]> = {
+type Command = 'up' | 'down' | 'login' | 'logout';
+
+const VALUE_OPTIONS: Record<Command, string[]> = {
   up: [
     'config',
     'portal',
@@ -96,11 +120,13 @@ const VALUE_OPTIONS: Record<'up' | 'login' | 'logout', string[]> = {
     'crypto-workers',
     'stats-interval',
   ],
+  down: ['log-level'],
   login: ['portal', 'state-dir', 'log-level'],
   logout: ['state-dir', 'log-level'],
 };
-const FLAGS: Record<'up' | 'login' | 'logout', string[]> = {
-  up: ['no-gso'],
+const FLAGS: Record<Command, string[]> = {
+  up: ['no-gso', 'kill-switch', 'no-kill-switch', 'allow-lan'],
+  down: [],
   login: ['no-browser'],
   logout: [],
 };
@@ -111,7 +137,7 @@ interface Parsed {
 }
 
 /** Splits `--key=value` and `--key value`; rejects unknown or repeated options. */
-function parseOptions(command: 'up' | 'login' | 'logout', rest: readonly string[]): Parsed | null {
+function parseOptions(command: Command, rest: readonly string[]): Parsed | null {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   for (let i = 0; i < rest.length; i++) {
@@ -152,7 +178,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') return { command: 'help' };
   if (first === '--version' || first === '-V') return { command: 'version' };
-  if (first !== 'up' && first !== 'login' && first !== 'logout') {
+  if (first !== 'up' && first !== 'down' && first !== 'login' && first !== 'logout') {
     throw new UsageError(`unknown command "${first}" (try --help)`);
   }
   const parsed = parseOptions(first, rest);
@@ -173,6 +199,13 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   }
   if (first === 'logout') {
     return { command: 'logout', stateDir, logLevel: logLevelOf(values, 'warn') };
+  }
+  if (first === 'down') return { command: 'down', logLevel: logLevelOf(values, 'warn') };
+  if (flags.has('kill-switch') && flags.has('no-kill-switch')) {
+    throw new UsageError('--kill-switch and --no-kill-switch contradict each other');
+  }
+  if (flags.has('allow-lan') && flags.has('no-kill-switch')) {
+    throw new UsageError('--allow-lan only applies with the kill switch');
   }
 
   const config = values.get('config') ?? null;
@@ -205,6 +238,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     gso: !flags.has('no-gso'),
     cryptoWorkers,
     statsIntervalSeconds,
+    killSwitch: flags.has('kill-switch') ? true : flags.has('no-kill-switch') ? false : null,
+    allowLan: flags.has('allow-lan'),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { HELP, parseArgs, UsageError } from './args.js';
+import { runDown } from './down.js';
 import { runLogin } from './login.js';
 import { runLogout } from './logout.js';
 import { Interrupted, signalExitCode, type Shutdown } from './shutdown.js';
@@ -29,6 +30,8 @@ export async function main(argv: readonly string[], shutdown: Shutdown): Promise
         return 0;
       case 'up':
         return await runUp(cmd, shutdown);
+      case 'down':
+        return await runDown(cmd);
       case 'login':
         return await runLogin(cmd, shutdown.signal);
       case 'logout':

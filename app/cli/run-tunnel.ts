@@ -9,14 +9,16 @@
  */
 import type { WgQuickConfig } from '../config/types.js';
 import type { RootLogger } from '../log/logger.js';
+import { decideKillSwitch } from '../platform/kill-switch.js';
 import { encodeKey } from '../tunnel/wireguard/keys.js';
+import { RetryLoop } from '../tunnel/reconnect.js';
 import { startTunnel } from '../tunnel/session.js';
 import type { UpCommand } from './args.js';
 import { Interrupted, signalExitCode, type Shutdown } from './shutdown.js';
 
 export type TunnelOptions = Pick<
   UpCommand,
-  'ifname' | 'gso' | 'cryptoWorkers' | 'statsIntervalSeconds'
+  'ifname' | 'gso' | 'cryptoWorkers' | 'statsIntervalSeconds' | 'killSwitch' | 'allowLan'
 >;
 
 /** Lets the code that supplied the config take the tunnel down (a portal session that ended). */
@@ -41,13 +43,33 @@ export async function runTunnel(
   for (const peer of config.peers)
     if (peer.presharedKey) log.addSecret(encodeKey(peer.presharedKey));
 
-  let tunnel: Awaited<ReturnType<typeof startTunnel>>;
+  const killSwitch = decideKillSwitch({
+    peers: config.peers,
+    setting: cmd.killSwitch,
+    allowLan: cmd.allowLan,
+  });
+  log.info(killSwitch.options ? 'kill switch on' : 'kill switch off', {
+    reason: killSwitch.reason,
+    ...(killSwitch.options ? { allowLan: killSwitch.options.allowLan } : {}),
+    ...(killSwitch.blocksIpv6 ? { ipv6: 'blocked outside the tunnel' } : {}),
+  });
+
+  let tunnel: Awaited<ReturnType<typeof startTunnel>> | null = null;
+  // Never give up (issue 12): WireGuard stops retrying after 90 s without an answer;
+  // this keeps starting handshakes, with backoff, until one completes or the run ends.
+  const reconnect = new RetryLoop({
+    probe: () => tunnel?.probePeers(),
+    onAttempt: (attempt, nextInMs) =>
+      log.info('reconnecting', { attempt, retryInMs: nextInMs, reason: 'no handshake answer' }),
+  });
   try {
     tunnel = await startTunnel(
       config,
       {
         ifname: cmd.ifname,
         statsIntervalMs: cmd.statsIntervalSeconds * 1000,
+        killSwitch: killSwitch.options,
+        onEvent: (event) => reconnect.onEvent(event),
         engine: {
           gso: cmd.gso,
           ...(cmd.cryptoWorkers === null ? {} : { cryptoWorkers: cmd.cryptoWorkers }),
@@ -69,6 +91,7 @@ export async function runTunnel(
     throw err;
   }
 
+  const up = tunnel;
   return new Promise<number>((resolve) => {
     let stopping = false;
     let crashed = false;
@@ -79,7 +102,8 @@ export async function runTunnel(
       if (stopping) return;
       stopping = true;
       log.info('shutting down', { reason });
-      tunnel.stop().then(
+      reconnect.stop();
+      up.stop().then(
         () => finish(exitCode),
         (err: unknown) => {
           log.error('teardown incomplete', { error: err });

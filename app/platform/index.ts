@@ -16,6 +16,7 @@ function unsupported(name: string): Platform {
   return {
     configureTunnel: async () => fail(),
     recoverStale: async () => fail(),
+    killSwitchActive: async () => false,
   };
 }
 

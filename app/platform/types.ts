@@ -35,6 +35,13 @@ export interface ConfigureOptions {
   log?: PlatformLogger;
   /** Where state files go; default $SLIPSTREAM_STATE_DIR or /run/slipstream. */
   stateDir?: string;
+  /** Block all traffic outside the tunnel until teardown (see kill-switch.ts); null/absent = off. */
+  killSwitch?: KillSwitchOptions | null;
+}
+
+export interface KillSwitchOptions {
+  /** Let the local networks (private ranges, link-local, local multicast) through. */
+  allowLan: boolean;
 }
 
 export interface TeardownSummary {
@@ -50,6 +57,8 @@ export interface ConfiguredTunnel {
   readonly ifname: string;
   /** SO_MARK for the tunnel's UDP socket (0 = none). */
   readonly socketMark: number;
+  /** Whether the kill switch is on (blocking everything outside the tunnel). */
+  readonly killSwitch: boolean;
   /** Undoes every change; safe to call twice (the second call returns the first result). */
   teardown(): Promise<TeardownSummary>;
 }
@@ -63,10 +72,14 @@ export interface StaleCleanup {
   linkDeleted: boolean;
   notes: string[];
   errors: string[];
+  /** Left in place on purpose: a dead run's kill switch, kept blocking. */
+  kept: string[];
 }
 
 export interface RecoverStaleOptions {
   stateDir?: string;
+  /** Leave dead runs' kill switches blocking (a crash is not a disconnect). Default false. */
+  keepKillSwitch?: boolean;
 }
 
 export interface Platform {
@@ -81,4 +94,6 @@ export interface Platform {
     ifname?: string,
     options?: RecoverStaleOptions,
   ): Promise<StaleCleanup[]>;
+  /** Whether a kill switch is blocking in this network namespace now (ours or a dead run's). */
+  killSwitchActive(): Promise<boolean>;
 }

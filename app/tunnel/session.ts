@@ -10,7 +10,7 @@ import type { NativeAddon, TunDevice, UdpSocket } from '../native/types.js';
 import type { WgQuickConfig } from '../config/types.js';
 import { ConfigError } from '../config/errors.js';
 import type { Logger } from '../log/logger.js';
-import { platform, type ConfiguredTunnel } from '../platform/index.js';
+import { platform, type ConfiguredTunnel, type KillSwitchOptions } from '../platform/index.js';
 import { WireGuardDevice } from './wireguard/device.js';
 import { encodeKey } from './wireguard/keys.js';
 import type { DeviceStats, Endpoint, WgEvent } from './wireguard/types.js';
@@ -29,6 +29,8 @@ export interface TunnelOptions {
   engine?: EngineOptions;
   /** Watch the network and sleep, and handshake at once on a change. Default true. */
   watchNetwork?: boolean;
+  /** Block everything outside the tunnel until stop(); see app/platform/kill-switch.ts. */
+  killSwitch?: KillSwitchOptions | null;
 }
 
 export interface RunningTunnel {
@@ -107,7 +109,10 @@ export async function startTunnel(
   };
 
   step('recover');
-  const cleaned = await sys.recoverStale(addon, options.ifname ?? undefined);
+  // A dead run's kill switch keeps blocking until this run's replaces it.
+  const cleaned = await sys.recoverStale(addon, options.ifname ?? undefined, {
+    keepKillSwitch: Boolean(options.killSwitch),
+  });
   for (const item of cleaned) log.info('cleaned up after an earlier run', { ...item });
 
   step('resolve');
@@ -141,7 +146,11 @@ export async function startTunnel(
     undo.push(() => tun.close());
     const mtu = config.interface.mtu ?? DEFAULT_MTU;
     step('system');
-    configured = await sys.configureTunnel(addon, tun, config, { mtu, log: log.child('system') });
+    configured = await sys.configureTunnel(addon, tun, config, {
+      mtu,
+      log: log.child('system'),
+      killSwitch: options.killSwitch ?? null,
+    });
     undo.push(() => configured.teardown().then(() => undefined));
     step('udp');
     try {

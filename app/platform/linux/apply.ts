@@ -11,9 +11,12 @@
 import { parseIp } from '../../config/ip.js';
 import type { NativeAddon, RouteSpec, RuleSpec } from '../../native/types.js';
 import { applyDns, revertDns, type DnsOptions, type DnsRecord } from './dns.js';
+import { applyKillSwitch, removeKillSwitch } from './kill-switch.js';
+import type { KillSwitchRules } from './kill-switch-rules.js';
 import {
   describeRule,
   describeStep,
+  type KillSwitchStep,
   type NetworkPlan,
   type PlanStep,
   type RouteStep,
@@ -25,6 +28,7 @@ import { readSysctl, writeSysctl } from './sysctl.js';
 export type JournalEntry =
   | RouteStep
   | RuleStep
+  | KillSwitchStep
   | { kind: 'sysctl'; key: string; value: string; previous: string }
   | { kind: 'dns'; record: DnsRecord };
 
@@ -34,8 +38,18 @@ export interface Journal {
   entries: JournalEntry[];
 }
 
+/** How the kill switch's table is loaded and deleted; tests replace the real `nft`. */
+export interface Firewall {
+  apply(rules: KillSwitchRules): Promise<void>;
+  /** Rejects with code ENOENT when there is nothing to remove. */
+  remove(): Promise<void>;
+}
+
+export const nftFirewall: Firewall = { apply: applyKillSwitch, remove: removeKillSwitch };
+
 export interface ApplyOptions {
   dns?: DnsOptions;
+  firewall?: Firewall;
   /** Root of the sysctl tree; tests point it elsewhere. Default /proc/sys. */
   sysctlRoot?: string;
   /**
@@ -51,6 +65,12 @@ export interface ApplyOptions {
 export interface TeardownOptions {
   dns?: Pick<DnsOptions, 'timeoutMs'>;
   sysctlRoot?: string;
+  firewall?: Firewall;
+  /**
+   * Entries to leave in place (and in the journal): recovery after a crash
+   * keeps the kill switch, which only an explicit stop or `down` lifts.
+   */
+  keep?: (entry: JournalEntry) => boolean;
   onJournal?: (entries: readonly JournalEntry[]) => Promise<void> | void;
 }
 
@@ -133,6 +153,8 @@ export function describeUndo(entry: JournalEntry): string {
       return `restoring ${entry.key}=${entry.previous}`;
     case 'dns':
       return `restoring DNS (${entry.record.method})`;
+    case 'kill-switch':
+      return 'turning the kill switch off';
   }
 }
 
@@ -157,7 +179,12 @@ export async function applyPlan(
       const rollback = await teardown(
         addon,
         { ifname: plan.ifname, ifindex: plan.ifindex, entries },
-        { dns: options.dns, sysctlRoot: options.sysctlRoot, onJournal: options.onJournal },
+        {
+          dns: options.dns,
+          sysctlRoot: options.sysctlRoot,
+          firewall: options.firewall,
+          onJournal: options.onJournal,
+        },
       );
       throw new ApplyError(description, reasonOf(err), errorCode(err), rollback);
     }
@@ -204,6 +231,13 @@ async function applyStep(
     case 'rule':
       await journaled({ ...step }, () => addon.ruleAdd(ruleSpec(step)));
       return;
+    case 'kill-switch': {
+      const { ifname, socketMark, allowLan, dns } = step;
+      await journaled({ ...step, dns: [...dns] }, () =>
+        (options.firewall ?? nftFirewall).apply({ ifname, socketMark, allowLan, dns }),
+      );
+      return;
+    }
     case 'sysctl': {
       const previous = await readSysctl(step.key, options.sysctlRoot);
       // Already set: nothing changes, so there is nothing to restore later.
@@ -258,6 +292,9 @@ async function undoEntry(
       const result = await revertDns(entry.record, options.dns);
       return result.reverted ? null : result.reason;
     }
+    case 'kill-switch':
+      await (options.firewall ?? nftFirewall).remove();
+      return null;
   }
 }
 
@@ -274,6 +311,7 @@ export async function teardown(
   const pending = [...journal.entries];
   for (let i = pending.length - 1; i >= 0; i--) {
     const entry = pending[i]!;
+    if (options.keep?.(entry)) continue;
     const description = describeUndo(entry);
     let failed = false;
     try {

@@ -13,11 +13,20 @@ import type {
   TunIdentity,
   TunnelConfigView,
 } from '../types.js';
-import { ApplyError, applyPlan, teardown, type Journal, type JournalEntry } from './apply.js';
+import {
+  ApplyError,
+  applyPlan,
+  teardown,
+  type Firewall,
+  type Journal,
+  type JournalEntry,
+} from './apply.js';
 import type { DnsOptions } from './dns.js';
 import { planNetwork } from './plan.js';
+import { killSwitchActive } from './kill-switch.js';
 import { currentNetnsId, processIdentity } from './proc.js';
 import {
+  forgetStaleKillSwitches,
   isOwnerRunning,
   readState,
   recoverStale as recoverStaleStates,
@@ -33,10 +42,14 @@ export interface LinuxConfigureOptions extends ConfigureOptions {
   sysctlRoot?: string;
   /** Replaces the `ip route show table all` check for a free policy table. */
   tableInUse?: (table: number) => boolean;
+  /** Replaces `nft` for the kill switch (tests). */
+  firewall?: Firewall;
 }
 
 export interface LinuxRecoverOptions {
   stateDir?: string;
+  keepKillSwitch?: boolean;
+  firewall?: Firewall;
   dns?: Pick<DnsOptions, 'timeoutMs'>;
   sysctlRoot?: string;
 }
@@ -72,12 +85,14 @@ export async function configureTunnel(
     dns: config.interface.dns,
     dnsSearch: config.interface.dnsSearch,
     ...(tableInUse ? { tableInUse } : {}),
+    ...(options.killSwitch ? { killSwitch: { allowLan: options.killSwitch.allowLan } } : {}),
   });
+  const killSwitch = plan.steps.some((s) => s.kind === 'kill-switch');
 
   const store = new StateStore(options.stateDir);
   const netns = await currentNetnsId();
   const stateFile = store.fileFor(tun.name, netns);
-  const inherited = await inheritLeftovers(addon, tun.name, stateFile, options);
+  const inherited = await inheritLeftovers(addon, tun.name, stateFile, options, killSwitch);
   const state: TunnelState = {
     version: 1,
     pid: process.pid,
@@ -100,6 +115,7 @@ export async function configureTunnel(
     journal = await applyPlan(addon, plan, {
       ...(options.dns ? { dns: options.dns } : {}),
       ...(options.sysctlRoot ? { sysctlRoot: options.sysctlRoot } : {}),
+      ...(options.firewall ? { firewall: options.firewall } : {}),
       onJournal: saveApplied,
       onStep: (step) => log?.debug(step, { interface: tun.name }),
     });
@@ -113,9 +129,16 @@ export async function configureTunnel(
     throw err;
   }
 
+  // Our table replaced any a dead run left: its record is ours now.
+  if (killSwitch) {
+    await forgetStaleKillSwitches(options.stateDir, stateFile).catch((err: unknown) =>
+      log?.warn("could not update an earlier run's state file", { error: err }),
+    );
+  }
   const dnsEntry = journal.entries.find((e) => e.kind === 'dns');
   log?.info('system configured', {
     interface: tun.name,
+    killSwitch,
     fullTunnel: plan.fullTunnel,
     table: plan.table,
     socketMark: plan.socketMark,
@@ -127,6 +150,7 @@ export async function configureTunnel(
   return {
     ifname: tun.name,
     socketMark: plan.socketMark,
+    killSwitch,
     table: plan.table,
     stateFile,
     teardown: () => {
@@ -135,6 +159,7 @@ export async function configureTunnel(
         const report = await teardown(addon, all, {
           ...(options.dns ? { dns: options.dns } : {}),
           ...(options.sysctlRoot ? { sysctlRoot: options.sysctlRoot } : {}),
+          ...(options.firewall ? { firewall: options.firewall } : {}),
           onJournal: write,
         });
         for (const note of report.notes) log?.warn(note, { interface: tun.name });
@@ -163,28 +188,35 @@ export async function configureTunnel(
  * undo (its recovery failed) would be overwritten by ours and its undo
  * records lost. One more recovery attempt is made; whatever still cannot be
  * undone is carried into this tunnel's journal and retried at its teardown.
+ * A dead run's kill switch stays blocking when this run brings its own (which
+ * replaces it atomically); its record is then not needed.
  */
 async function inheritLeftovers(
   addon: NativeAddon,
   ifname: string,
   stateFile: string,
   options: LinuxConfigureOptions,
+  killSwitch: boolean,
 ): Promise<JournalEntry[]> {
   const recovered = await recoverStaleStates(addon, ifname, {
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
     ...(options.dns ? { dns: options.dns } : {}),
     ...(options.sysctlRoot ? { sysctlRoot: options.sysctlRoot } : {}),
+    ...(options.firewall ? { firewall: options.firewall } : {}),
+    keepKillSwitch: killSwitch,
   });
   for (const r of recovered) {
     if (r.undone.length > 0) options.log?.info('cleaned up after an earlier run', { ...r });
   }
   const left = await readState(stateFile).catch(() => null);
-  if (!left || left.journal.length === 0 || (await isOwnerRunning(left))) return [];
+  if (!left || (await isOwnerRunning(left))) return [];
+  const entries = killSwitch ? left.journal.filter((e) => e.kind !== 'kill-switch') : left.journal;
+  if (entries.length === 0) return [];
   options.log?.warn('an earlier run left changes that could not be undone; retrying at teardown', {
     interface: ifname,
-    entries: left.journal.length,
+    entries: entries.length,
   });
-  return left.journal;
+  return entries;
 }
 
 export async function recoverStale(
@@ -195,4 +227,4 @@ export async function recoverStale(
   return recoverStaleStates(addon, ifname, options);
 }
 
-export const linuxPlatform: Platform = { configureTunnel, recoverStale };
+export const linuxPlatform: Platform = { configureTunnel, recoverStale, killSwitchActive };

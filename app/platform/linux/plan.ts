@@ -6,6 +6,7 @@
  */
 import { formatIp, maskToPrefix, parseIp } from '../../config/ip.js';
 import type { Cidr } from '../../tunnel/wireguard/types.js';
+import { KILL_SWITCH_SOCKET_MARK } from './kill-switch-rules.js';
 
 export type IpFamily = 4 | 6;
 
@@ -41,6 +42,8 @@ export interface PlanInput {
    * Absent = every table is free.
    */
   tableInUse?: (table: number) => boolean;
+  /** Block everything outside the tunnel (kill-switch-rules.ts); absent = no kill switch. */
+  killSwitch?: { allowLan: boolean };
 }
 
 /**
@@ -76,10 +79,18 @@ export type PlanStep =
       invert?: boolean;
       suppressPrefixLength?: number;
     }
-  | { kind: 'sysctl'; key: string; value: string };
+  | { kind: 'sysctl'; key: string; value: string }
+  | {
+      kind: 'kill-switch';
+      ifname: string;
+      socketMark: number;
+      allowLan: boolean;
+      dns: string[];
+    };
 
 export type RouteStep = Extract<PlanStep, { kind: 'route' }>;
 export type RuleStep = Extract<PlanStep, { kind: 'rule' }>;
+export type KillSwitchStep = Extract<PlanStep, { kind: 'kill-switch' }>;
 
 export interface NetworkPlan {
   ifname: string;
@@ -250,7 +261,31 @@ function defaultRouteSteps(input: PlanInput, family: IpFamily, table: number): P
 export function planNetwork(input: PlanInput): NetworkPlan {
   validate(input);
   const { ifindex } = input;
-  const steps: PlanStep[] = [{ kind: 'mtu', ifindex, mtu: input.mtu }];
+  const prefixes = uniquePrefixes(input.peers);
+  const defaults = prefixes.filter((p) => p.prefixLength === 0);
+  const fullTunnel = {
+    ipv4: defaults.some((p) => p.family === 4),
+    ipv6: defaults.some((p) => p.family === 6),
+  };
+  const table = fullTunnel.ipv4 || fullTunnel.ipv6 ? choosePolicyTable(input) : null;
+  // wg-quick sets the device's fwmark to the table it picked, so the
+  // tunnel's UDP packets skip the "not fwmark" rule; FwMark alone (split
+  // tunnel) still marks the socket, as `wg setconf` would. The kill switch
+  // lets the tunnel's UDP out by its mark, so it always needs one.
+  const socketMark = table ?? (input.fwmark || (input.killSwitch ? KILL_SWITCH_SOCKET_MARK : 0));
+
+  const steps: PlanStep[] = [];
+  // First, so nothing leaves outside the tunnel while the rest comes up.
+  if (input.killSwitch) {
+    steps.push({
+      kind: 'kill-switch',
+      ifname: input.ifname,
+      socketMark,
+      allowLan: input.killSwitch.allowLan,
+      dns: input.dns.map((s) => formatIp(parseIp(s)!.bytes)),
+    });
+  }
+  steps.push({ kind: 'mtu', ifindex, mtu: input.mtu });
 
   const addressKeys = new Set<string>();
   for (const a of input.addresses) {
@@ -267,13 +302,6 @@ export function planNetwork(input: PlanInput): NetworkPlan {
     });
   }
   steps.push({ kind: 'link-up', ifindex });
-
-  const prefixes = uniquePrefixes(input.peers);
-  const defaults = prefixes.filter((p) => p.prefixLength === 0);
-  const fullTunnel = {
-    ipv4: defaults.some((p) => p.family === 4),
-    ipv6: defaults.some((p) => p.family === 6),
-  };
 
   // wg-quick only configures DNS when there is at least one server.
   if (input.dns.length > 0) {
@@ -302,24 +330,12 @@ export function planNetwork(input: PlanInput): NetworkPlan {
     });
   }
 
-  let table: number | null = null;
-  if (fullTunnel.ipv4 || fullTunnel.ipv6) {
-    table = choosePolicyTable(input);
+  if (table !== null) {
     if (fullTunnel.ipv4) steps.push(...defaultRouteSteps(input, 4, table));
     if (fullTunnel.ipv6) steps.push(...defaultRouteSteps(input, 6, table));
   }
 
-  return {
-    ifname: input.ifname,
-    ifindex,
-    steps,
-    // wg-quick sets the device's fwmark to the table it picked, so the
-    // tunnel's UDP packets skip the "not fwmark" rule; FwMark alone (split
-    // tunnel) still marks the socket, as `wg setconf` would.
-    socketMark: table ?? input.fwmark ?? 0,
-    table,
-    fullTunnel,
-  };
+  return { ifname: input.ifname, ifindex, steps, socketMark, table, fullTunnel };
 }
 
 /** Short description of a step for progress and error messages, in `ip` terms. */
@@ -339,6 +355,8 @@ export function describeStep(step: PlanStep): string {
       return `adding rule ${describeRule(step)}`;
     case 'sysctl':
       return `setting ${step.key}=${step.value}`;
+    case 'kill-switch':
+      return `turning the kill switch on${step.allowLan ? ' (LAN allowed)' : ''}`;
   }
 }
 

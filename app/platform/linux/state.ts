@@ -160,6 +160,14 @@ function isJournalEntry(v: unknown): v is JournalEntry {
       return isString(v.key) && isString(v.value) && isString(v.previous);
     case 'dns':
       return isDnsRecord(v.record);
+    case 'kill-switch':
+      return (
+        isString(v.ifname) &&
+        isInt(v.socketMark) &&
+        typeof v.allowLan === 'boolean' &&
+        Array.isArray(v.dns) &&
+        v.dns.every(isString)
+      );
     default:
       return false;
   }
@@ -229,10 +237,18 @@ export interface RecoveredState {
   notes: string[];
   /** What could not be undone; the state file is kept for the next attempt. */
   errors: string[];
+  /** Kept on purpose (the kill switch of a run that did not stop); the state file stays. */
+  kept: string[];
 }
 
-export interface RecoverOptions extends Omit<TeardownOptions, 'onJournal'> {
+export interface RecoverOptions extends Omit<TeardownOptions, 'onJournal' | 'keep'> {
   stateDir?: string;
+  /**
+   * Leave a dead run's kill switch blocking (and its record in place): a
+   * crash is not a disconnect. False (`slipstream down`, an explicit
+   * disconnect, a start with the kill switch off) removes it too.
+   */
+  keepKillSwitch?: boolean;
   /** Replaces the liveness check (tests). */
   isOwnerRunning?: (state: TunnelState) => Promise<boolean>;
 }
@@ -270,6 +286,7 @@ export async function recoverStale(
         linkDeleted: false,
         notes: [],
         errors: [`unusable state file (${reason}); renamed to .corrupt`],
+        kept: [],
       });
       continue;
     }
@@ -277,15 +294,19 @@ export async function recoverStale(
     if (state.netns !== netns) continue;
     if (await ownerRunning(state)) continue;
 
+    const keep = (e: JournalEntry) => options.keepKillSwitch === true && e.kind === 'kill-switch';
     const report = await teardown(
       addon,
       { ifname: state.ifname, ifindex: state.ifindex, entries: state.journal },
       {
         ...(options.dns ? { dns: options.dns } : {}),
         ...(options.sysctlRoot ? { sysctlRoot: options.sysctlRoot } : {}),
+        ...(options.firewall ? { firewall: options.firewall } : {}),
+        keep,
         onJournal: (entries) => store.write({ ...state, journal: [...entries] }),
       },
     );
+    const kept = report.remaining.filter(keep).map(() => 'kill switch kept blocking');
 
     // The dead owner's TUN vanished with its file descriptor; a link still
     // there is deleted only if it has the recorded index, so an interface
@@ -302,7 +323,7 @@ export async function recoverStale(
       );
     }
 
-    if (report.errors.length === 0) {
+    if (report.errors.length === 0 && kept.length === 0) {
       try {
         await store.remove(state.ifname, state.netns);
       } catch (err) {
@@ -317,7 +338,30 @@ export async function recoverStale(
       linkDeleted,
       notes: report.notes,
       errors: report.errors,
+      kept,
     });
   }
   return results;
+}
+
+/**
+ * Once a new run has loaded its own kill switch (the table has one name, so
+ * it replaced any earlier one), the records of dead runs' kill switches are
+ * dropped: the table is now this run's, journaled in its own state file.
+ */
+export async function forgetStaleKillSwitches(
+  stateDir: string | undefined,
+  ownFile: string,
+): Promise<void> {
+  const store = new StateStore(stateDir);
+  const netns = await currentNetnsId();
+  for (const file of await store.list(netns)) {
+    if (file === ownFile) continue;
+    const state = await readState(file).catch(() => null);
+    if (!state || state.netns !== netns || (await isOwnerRunning(state))) continue;
+    const journal = state.journal.filter((e) => e.kind !== 'kill-switch');
+    if (journal.length === state.journal.length) continue;
+    if (journal.length === 0) await store.remove(state.ifname, state.netns);
+    else await store.write({ ...state, journal });
+  }
 }

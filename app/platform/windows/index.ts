@@ -18,12 +18,14 @@ import { winNetFromAddon, type Family, type WinNetApi } from './native.js';
 import { planWindows } from './plan.js';
 import {
   defaultWinStateDir,
+  parseWinState,
   recoverWinStale,
   winStateFile,
   writeWinState,
   type WinTunnelState,
 } from './state.js';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 
 export interface WindowsConfigureOptions extends ConfigureOptions {
   /** Peer endpoints (resolved), kept off a full tunnel by host routes. */
@@ -97,6 +99,7 @@ export async function configureTunnel(
   return {
     ifname: tun.name,
     socketMark: 0, // no fwmark on Windows: endpoint host routes keep UDP off the tunnel
+    killSwitch: journal.some((e) => e.kind === 'killswitch'),
     teardown: () => {
       result ??= (async () => {
         const report = await undoJournal(api, journal, save);
@@ -126,7 +129,32 @@ export async function recoverStale(
     ifname,
     options.isAlive,
   );
-  return found.map((r) => ({ ...r, linkDeleted: false, notes: [] }));
+  // The WFP filters are persistent, so a dead run keeps blocking until this
+  // cleanup; keeping them past it (keepKillSwitch) is not done on Windows yet.
+  return found.map((r) => ({ ...r, linkDeleted: false, notes: [], kept: [] }));
 }
 
-export const windowsPlatform: Platform = { configureTunnel, recoverStale };
+/** Whether any journal (ours or a dead run's) holds WFP kill-switch filters now. */
+export async function killSwitchActive(stateDir: string = defaultWinStateDir()): Promise<boolean> {
+  let names: string[];
+  try {
+    names = await fs.readdir(stateDir);
+  } catch {
+    return false;
+  }
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    try {
+      const state = parseWinState(await fs.readFile(path.join(stateDir, name), 'utf8'));
+      if (state.journal.some((e) => e.kind === 'killswitch')) return true;
+    } catch {
+      // A damaged file is recoverStale's to set aside; it proves nothing here.
+    }
+  }
+  return false;
+}
+
+export const windowsPlatform: Platform = {
+  configureTunnel,
+  recoverStale,
+  killSwitchActive: () => killSwitchActive(),
+};

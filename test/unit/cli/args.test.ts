@@ -28,6 +28,8 @@ test('up with all options, both --k v and --k=v forms', () => {
       gso: false,
       cryptoWorkers: 0,
       statsIntervalSeconds: 5,
+      killSwitch: null,
+      allowLan: false,
     },
   );
 });
@@ -44,6 +46,8 @@ test('defaults: kernel-chosen name, info level, no log file', () => {
     gso: true,
     cryptoWorkers: null,
     statsIntervalSeconds: 60,
+    killSwitch: null,
+    allowLan: false,
   });
 });
 
@@ -61,8 +65,29 @@ test('up --portal with a state directory', () => {
       gso: false,
       cryptoWorkers: null,
       statsIntervalSeconds: 60,
+      killSwitch: null,
+      allowLan: false,
     },
   );
+});
+
+test('kill switch options and down', () => {
+  const up = (...extra: string[]) => parseArgs(['up', '--config', 'c.conf', ...extra]);
+  assert.deepEqual(
+    [up(), up('--kill-switch'), up('--no-kill-switch'), up('--allow-lan')].map((c) =>
+      c.command === 'up' ? [c.killSwitch, c.allowLan] : null,
+    ),
+    [
+      [null, false],
+      [true, false],
+      [false, false],
+      [null, true],
+    ],
+  );
+  const both = up('--kill-switch', '--allow-lan');
+  assert.ok(both.command === 'up' && both.killSwitch === true && both.allowLan);
+  assert.deepEqual(parseArgs(['down']), { command: 'down', logLevel: 'warn' });
+  assert.deepEqual(parseArgs(['down', '--log-level=info']), { command: 'down', logLevel: 'info' });
 });
 
 test('login and logout', () => {
@@ -103,7 +128,10 @@ test('help and version', () => {
 test('usage errors are short and specific', () => {
   const cases: [string[], RegExp][] = [
     [[], /missing command/],
-    [['down'], /unknown command "down"/],
+    [['sideways'], /unknown command "sideways"/],
+    [['down', '--config', 'c'], /unknown option --config for down/],
+    [['up', '--config', 'a', '--kill-switch', '--no-kill-switch'], /contradict/],
+    [['up', '--config', 'a', '--no-kill-switch', '--allow-lan'], /--allow-lan only applies/],
     [['up'], /needs --config FILE or --portal URL/],
     [['up', '--config', 'a', '--portal', 'https://p'], /either --config FILE or --portal URL/],
     [['up', '--config', 'a', '--state-dir', 'd'], /--state-dir only applies with --portal/],

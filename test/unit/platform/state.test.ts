@@ -214,6 +214,7 @@ test('recoverStale: undoes a dead run, deletes its link and state file, reports 
         linkDeleted: true,
         notes: [],
         errors: [],
+        kept: [],
       },
     ]);
     assert.deepEqual(

@@ -8,7 +8,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseCidr, parseIpPrefix } from '../../../app/config/ip.js';
-import { configureTunnel, recoverStale } from '../../../app/platform/windows/index.js';
+import {
+  configureTunnel,
+  killSwitchActive,
+  recoverStale,
+} from '../../../app/platform/windows/index.js';
 import { parseWinState, winStateFile } from '../../../app/platform/windows/state.js';
 import { planWindows } from '../../../app/platform/windows/plan.js';
 import type { TunnelConfigView } from '../../../app/platform/types.js';
@@ -288,4 +292,27 @@ test('plan refuses an impossible MTU with a short error', () => {
       }),
     /MTU 70000 is out of range/,
   );
+});
+
+test('killSwitchActive reads the journals: WFP filters of any run count, a damaged file does not', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ss-winks-'));
+  try {
+    assert.equal(await killSwitchActive(path.join(dir, 'absent')), false);
+    const state = (journal: unknown[]) =>
+      JSON.stringify({
+        version: 1,
+        pid: 4242,
+        ifname: 'Slipstream',
+        ifindex: 9,
+        createdAt: new Date(0).toISOString(),
+        journal,
+      });
+    await fs.writeFile(path.join(dir, 'Slipstream.json'), state([]));
+    await fs.writeFile(path.join(dir, 'Broken.json'), '{not json');
+    assert.equal(await killSwitchActive(dir), false);
+    await fs.writeFile(path.join(dir, 'Other.json'), state([{ kind: 'killswitch' }]));
+    assert.equal(await killSwitchActive(dir), true);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
