@@ -66,7 +66,9 @@ export function decideNotifications(
   const status = input.tunnel.status;
 
   // Kill switch first: when it starts blocking together with a loss, its notice says both.
-  const blocking = input.killSwitch?.blocking ?? false;
+  // The tunnel state says when its kill switch blocks (reconnecting with the switch on).
+  const t = input.tunnel;
+  const blocking = input.killSwitch?.blocking ?? (t.status === 'reconnecting' && t.blocking);
   let lossTold = false;
   if (blocking && !memory.blocking && !first) {
     const reconnecting = status === 'reconnecting' || status === 'connecting';

@@ -44,6 +44,10 @@ export const TunnelState = z.discriminatedUnion('status', [
     profileId: Text(64),
     attempt: Count,
     reason: Text(500),
+    /** Until the next attempt (backoff doubling from 1 s up to 30 s; attempts never stop). */
+    retryInMs: Count,
+    /** The kill switch is on: traffic outside the tunnel is blocked meanwhile. */
+    blocking: z.boolean(),
   }),
   z.object({
     status: z.literal('error'),

@@ -9,6 +9,8 @@
 import { logFile } from '../log/location.js';
 import { createLogger, fileSink } from '../log/logger.js';
 import { LogService } from '../log/log-service.js';
+import { loadAddon } from '../native/addon.js';
+import { platform } from '../platform/index.js';
 import { startTunnel } from '../tunnel/session.js';
 import { createDispatcher } from '../../ipc/server.js';
 import type { TunnelState } from '../../ipc/schema.js';
@@ -47,6 +49,11 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
     ifname: args.ifname,
     log,
     onState: (state) => broadcast(state),
+    // Disconnect means no block: also what a killed helper or CLI run left (`slipstream down`).
+    liftStale: async () => {
+      for (const r of await platform().recoverStale(loadAddon(), undefined))
+        log.info('removed what an earlier run left', { ...r });
+    },
   });
   const user = 'userSid' in args ? { userSid: args.userSid } : { uid: args.uid, gid: args.gid };
   let server;

@@ -19,6 +19,8 @@ import type { RunningTunnel, TunnelOptions } from '../tunnel/session.js';
 import { REJECT_AFTER_TIME } from '../tunnel/wireguard/constants.js';
 import type { WgEvent } from '../tunnel/wireguard/types.js';
 import { formatEndpoint } from '../config/endpoint.js';
+import { decideKillSwitch } from '../platform/kill-switch.js';
+import { HandshakeWatch } from '../tunnel/reconnect.js';
 
 export type StartTunnel = (
   config: WgQuickConfig,
@@ -36,6 +38,11 @@ export interface ControllerOptions {
   now?: () => number;
   /** How often to sample counters and check timeouts (ms). Default 1000: the UI's "every second". */
   tickMs?: number;
+  /**
+   * An explicit disconnect also lifts a kill switch that an earlier helper or
+   * CLI run left blocking (what `slipstream down` does); absent = nothing.
+   */
+  liftStale?: () => Promise<void>;
 }
 
 const LIVE = new Set(['connecting', 'connected', 'reconnecting']);
@@ -51,6 +58,7 @@ export class TunnelController {
   private stopping: Promise<void> = Promise.resolve();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
+  private readonly handshakes = new HandshakeWatch();
 
   constructor(private readonly options: ControllerOptions) {
     this.now = options.now ?? Date.now;
@@ -73,12 +81,20 @@ export class TunnelController {
     }
     const generation = ++this.generation;
     this.tunnelDown();
-    this.apply({ type: 'connect', profileId, now: this.now() });
+    this.handshakes.reset();
+    // The profile has no kill-switch setting of its own yet: the default (on for full tunnels).
+    const killSwitch = decideKillSwitch({ peers: config.peers, setting: null, allowLan: false });
+    this.apply({
+      type: 'connect',
+      profileId,
+      now: this.now(),
+      killSwitch: killSwitch.options !== null,
+    });
     this.addresses = config.interface.addresses.map((a) => a.text).slice(0, 64);
     const first = config.peers.find((p) => p.endpoint)?.endpoint;
     this.endpointText = first ? formatEndpoint(first) : '';
     this.startTicker();
-    return this.serially(() => this.start(generation, config));
+    return this.serially(() => this.start(generation, config, killSwitch.options));
   }
 
   /** Immediate: a start under way notices it is unwanted and stops its own tunnel. */
@@ -86,6 +102,9 @@ export class TunnelController {
     this.generation++;
     this.apply({ type: 'disconnect' });
     await this.stopping;
+    await this.options.liftStale?.().catch((err: unknown) => {
+      this.options.log.error('could not remove what an earlier run left', { error: err });
+    });
   }
 
   dismiss(): void {
@@ -99,7 +118,11 @@ export class TunnelController {
     await this.serially(() => this.takeDown());
   }
 
-  private async start(generation: number, config: WgQuickConfig): Promise<void> {
+  private async start(
+    generation: number,
+    config: WgQuickConfig,
+    killSwitch: TunnelOptions['killSwitch'],
+  ): Promise<void> {
     await this.stopping;
     if (generation !== this.generation) return;
     let tunnel: RunningTunnel;
@@ -109,6 +132,7 @@ export class TunnelController {
         {
           ifname: this.options.ifname,
           statsIntervalMs: 60_000,
+          killSwitch,
           onEvent: (event) => {
             if (generation === this.generation) this.onWgEvent(event);
           },
@@ -141,6 +165,7 @@ export class TunnelController {
   }
 
   private onWgEvent(event: WgEvent): void {
+    this.handshakes.onEvent(event, this.now());
     if (event.name === 'handshake-complete') {
       const s = this.machine.state.status;
       if (s === 'connecting' || s === 'reconnecting') {
@@ -183,12 +208,17 @@ export class TunnelController {
       this.apply({ type: 'stats', rxBytes: rx, txBytes: tx, lastHandshakeAgeMs: age, now });
       // A session older than REJECT_AFTER_TIME that was not renewed is dead.
       if (age !== null && age > REJECT_AFTER_TIME + 30_000) this.lost('no handshake for too long');
+      else if (this.handshakes.lost(now)) this.lost('the server has not answered for 15 s');
       return;
     }
     const before = this.machine.state;
     this.apply({ type: 'tick', now });
     const after = this.machine.state;
-    if (after.status === 'reconnecting' && before.status === 'reconnecting' && after !== before)
+    // Each new attempt handshakes again (the hook for re-resolving endpoints, too).
+    if (
+      after.status === 'reconnecting' &&
+      (before.status !== 'reconnecting' || after.attempt !== before.attempt)
+    )
       this.tunnel?.probePeers();
   }
 

@@ -1,20 +1,22 @@
 /**
  * The desktop app's tunnel state machine (issue 4 §3): a pure reducer from
  * what happened to what the UI shows, in the IPC schema's own TunnelState
- * type. Every state has a way out: a connection attempt that does not
- * complete in time becomes a retryable error, reconnecting gives up into an
- * error after a bounded number of attempts, an error can be retried or
- * dismissed, and disconnect works from everywhere.
+ * type. Every state has a way out: disconnect works from everywhere, and an
+ * error can be retried or dismissed. What it never does while the user wants
+ * the tunnel is give up (issue 12): a first connection that does not complete
+ * in time, or a lost one, becomes `reconnecting`, which tries again with
+ * backoff (app/tunnel/reconnect.ts) for as long as it takes, the kill switch
+ * blocking meanwhile. Only a start that fails outright is an error.
  */
 import type { TunnelState } from '../../ipc/schema.js';
+import { reconnectDelayMs } from '../tunnel/reconnect.js';
 
 export const CONNECT_TIMEOUT_MS = 30_000;
-export const MAX_RECONNECT_ATTEMPTS = 5;
 
 export type TunnelEvent =
   | { type: 'signed-in' }
   | { type: 'signed-out' }
-  | { type: 'connect'; profileId: string; now: number }
+  | { type: 'connect'; profileId: string; now: number; killSwitch?: boolean }
   | {
       type: 'up';
       endpoint: string;
@@ -39,6 +41,8 @@ export interface Machine {
   state: TunnelState;
   since: number;
   lastSample: { rxBytes: number; txBytes: number; at: number } | null;
+  /** The connection wanted has the kill switch on. */
+  killSwitch?: boolean;
 }
 
 export function initialMachine(signedIn: boolean): Machine {
@@ -51,6 +55,22 @@ export function initialMachine(signedIn: boolean): Machine {
 
 const profileOf = (s: TunnelState): string | null =>
   s.status === 'signed-out' ? null : s.profileId;
+
+function reconnecting(m: Machine, profileId: string, reason: string, now: number): Machine {
+  return {
+    state: {
+      status: 'reconnecting',
+      profileId,
+      attempt: 1,
+      reason,
+      retryInMs: reconnectDelayMs(1),
+      blocking: m.killSwitch === true,
+    },
+    since: now,
+    lastSample: null,
+    killSwitch: m.killSwitch === true,
+  };
+}
 
 function rate(bytes: number, previous: number, ms: number): number {
   if (ms <= 0 || bytes < previous) return 0;
@@ -71,6 +91,7 @@ export function reduce(m: Machine, e: TunnelEvent): Machine {
         state: { status: 'connecting', profileId: e.profileId, sinceMs: 0 },
         since: e.now,
         lastSample: null,
+        killSwitch: e.killSwitch === true,
       };
     case 'disconnect':
       return {
@@ -109,6 +130,7 @@ export function reduce(m: Machine, e: TunnelEvent): Machine {
         },
         since: e.now,
         lastSample: { rxBytes: 0, txBytes: 0, at: e.now },
+        killSwitch: m.killSwitch === true,
       };
     case 'stats': {
       if (s.status !== 'connected') return m;
@@ -125,56 +147,36 @@ export function reduce(m: Machine, e: TunnelEvent): Machine {
         },
         since: m.since,
         lastSample: { rxBytes: e.rxBytes, txBytes: e.txBytes, at: e.now },
+        killSwitch: m.killSwitch === true,
       };
     }
     case 'lost': {
-      if (s.status === 'connected') {
-        return {
-          state: { status: 'reconnecting', profileId: s.profileId, attempt: 1, reason: e.reason },
-          since: e.now,
-          lastSample: null,
-        };
-      }
-      if (s.status === 'reconnecting') {
-        if (s.attempt >= MAX_RECONNECT_ATTEMPTS) {
-          return {
-            state: {
-              status: 'error',
-              profileId: s.profileId,
-              message: `The connection was lost and could not be restored: ${e.reason}`,
-              retryable: true,
-            },
-            since: 0,
-            lastSample: null,
-          };
-        }
-        return {
-          state: { ...s, attempt: s.attempt + 1, reason: e.reason },
-          since: e.now,
-          lastSample: null,
-        };
-      }
+      if (s.status === 'connected') return reconnecting(m, s.profileId, e.reason, e.now);
+      // Already trying again: the latest reason is shown; the backoff goes on.
+      if (s.status === 'reconnecting') return { ...m, state: { ...s, reason: e.reason } };
       return m;
     }
     case 'tick': {
       if (s.status === 'connecting') {
         const elapsed = Math.max(0, e.now - m.since);
         if (elapsed >= CONNECT_TIMEOUT_MS) {
-          return {
-            state: {
-              status: 'error',
-              profileId: s.profileId,
-              message: 'The server did not answer. Check your network and try again.',
-              retryable: true,
-            },
-            since: 0,
-            lastSample: null,
-          };
+          return reconnecting(m, s.profileId, 'the server did not answer', e.now);
         }
         return { ...m, state: { ...s, sinceMs: elapsed } };
       }
-      if (s.status === 'reconnecting' && e.now - m.since >= CONNECT_TIMEOUT_MS) {
-        return reduce(m, { type: 'lost', reason: 'no answer from the server', now: e.now });
+      if (s.status === 'reconnecting') {
+        const wait = reconnectDelayMs(s.attempt);
+        if (e.now - m.since >= wait) {
+          // The next attempt (the controller handshakes again when `attempt` grows).
+          const attempt = s.attempt + 1;
+          return {
+            ...m,
+            state: { ...s, attempt, retryInMs: reconnectDelayMs(attempt) },
+            since: e.now,
+          };
+        }
+        const retryInMs = Math.max(0, m.since + wait - e.now);
+        return retryInMs === s.retryInMs ? m : { ...m, state: { ...s, retryInMs } };
       }
       return m;
     }

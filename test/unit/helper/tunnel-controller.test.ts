@@ -161,15 +161,64 @@ test('a start failure becomes a retryable error with one sentence and nothing ru
   await c.close();
 });
 
-test('no answer within the connect timeout: error, and the tunnel is taken down', async () => {
+test('no answer: reconnecting for as long as it takes, the tunnel (and its kill switch) kept up', async () => {
   const s = scripted();
+  let options: Parameters<StartTunnel>[1] | null = null;
+  const start = s.start;
+  s.start = (config, o, log) => {
+    options = o;
+    return start(config, o, log);
+  };
   const { c, clock } = controller(s);
   await c.connect('p1', CONFIG);
+  assert.deepEqual(options!.killSwitch, { allowLan: false }, 'full tunnel: kill switch on');
   clock.now = 31_000;
-  await until('the timeout', () => c.state.status === 'error');
-  await until('the tunnel to stop', () => s.stops === 1);
+  await until('reconnecting', () => c.state.status === 'reconnecting');
+  assert.ok(c.state.status === 'reconnecting' && c.state.blocking);
+  // Three minutes of silence: attempts go on (each one handshakes again), nothing is torn down.
+  for (let t = 32_000; t <= 211_000; t += 1000) {
+    clock.now = t;
+    await new Promise((r) => setTimeout(r, 6));
+  }
+  const r = c.state as Extract<TunnelState, { status: 'reconnecting' }>;
+  assert.equal(r.status, 'reconnecting');
+  assert.ok(r.attempt >= 8, `attempt ${r.attempt}`);
+  assert.ok(r.retryInMs <= 30_000);
+  assert.ok(s.probes >= r.attempt, `${s.probes} handshakes for ${r.attempt} attempts`);
+  assert.equal(s.stops, 0, 'the tunnel, and so the kill switch, stayed');
+  s.events?.({ name: 'handshake-complete', peer: 'k', role: 'initiator' });
+  assert.equal(statusOf(c), 'connected');
   await c.close();
-  assert.equal(s.stops, 1, 'stopped exactly once');
+  assert.equal(s.stops, 1);
+});
+
+test('a handshake unanswered for 15 s counts as lost; disconnect lifts what dead runs left', async () => {
+  const s = scripted();
+  let lifted = 0;
+  const clock = { now: 0 };
+  const c = new TunnelController({
+    startTunnel: s.start,
+    ifname: null,
+    log: silent,
+    onState: () => {},
+    now: () => clock.now,
+    tickMs: 5,
+    liftStale: async () => void lifted++,
+  });
+  await c.connect('p1', CONFIG);
+  s.events?.({ name: 'handshake-complete', peer: 'k', role: 'initiator' });
+  s.lastHandshake = performance.now();
+  clock.now = 1000;
+  s.events?.({ name: 'handshake-initiated', peer: 'k', attempt: 1 });
+  clock.now = 15_999;
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(statusOf(c), 'connected');
+  clock.now = 16_000;
+  await until('lost', () => c.state.status === 'reconnecting');
+  assert.match((c.state as { reason: string }).reason, /15 s/);
+  await c.disconnect();
+  assert.equal(lifted, 1);
+  assert.equal(s.stops, 1);
 });
 
 test('disconnect while the tunnel is still starting: the late tunnel is stopped', async () => {

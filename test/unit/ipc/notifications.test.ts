@@ -28,6 +28,8 @@ const reconnecting = (attempt: number): TunnelState => ({
   profileId: 'p',
   attempt,
   reason: 'the server stopped answering',
+  retryInMs: 1000,
+  blocking: false,
 });
 const disconnected: TunnelState = { status: 'disconnected', profileId: 'p' };
 
@@ -147,4 +149,27 @@ test('sign-in about to expire: once per expiry time, again after a renewal', () 
   assert.deepEqual(kinds, ['sign-in-expiring', 'sign-in-expiring']);
   assert.match(bodies[0]!, /about 10 minutes/);
   assert.match(bodies[1]!, /about 2 minutes/);
+});
+
+test('a reconnecting state whose kill switch blocks says so once, without a separate input', () => {
+  let memory = initialNotifyMemory;
+  const kinds: string[] = [];
+  const feed = (tunnel: TunnelState, at: number) => {
+    const out = decideNotifications(memory, { tunnel }, at);
+    memory = out.memory;
+    kinds.push(...out.notices.map((n) => n.kind));
+  };
+  feed(connected, 0);
+  const blocked = (attempt: number): TunnelState => ({
+    status: 'reconnecting',
+    profileId: 'p',
+    attempt,
+    reason: 'the server stopped answering',
+    retryInMs: 1000,
+    blocking: true,
+  });
+  feed(blocked(1), 1_000);
+  feed(blocked(2), 2_000);
+  feed(blocked(3), 3_000);
+  assert.equal(kinds.filter((k) => k === 'traffic-blocked').length, 1);
 });

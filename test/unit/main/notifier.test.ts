@@ -39,7 +39,14 @@ test('state events become notices; other events and repeats do not', () => {
   emit(connected);
   listener!('logGrowth', { process: 'main', totalLines: 3 });
   for (let i = 1; i <= 3; i++)
-    emit({ status: 'reconnecting', profileId: 'p', attempt: i, reason: 'no answer' });
+    emit({
+      status: 'reconnecting',
+      profileId: 'p',
+      attempt: i,
+      reason: 'no answer',
+      retryInMs: 1000,
+      blocking: false,
+    });
   emit(connected);
   emit(connected);
   assert.deepEqual(

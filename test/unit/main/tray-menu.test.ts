@@ -63,7 +63,14 @@ test('connected and connecting: Disconnect; no profile switching mid-attempt', (
   const sub = items.find((i) => i.type === 'submenu');
   assert.ok(sub?.type === 'submenu' && sub.items.every((i) => i.type === 'radio' && !i.enabled));
   assert.equal(
-    trayIcon({ status: 'reconnecting', profileId: 'p1', attempt: 2, reason: 'x' }),
+    trayIcon({
+      status: 'reconnecting',
+      profileId: 'p1',
+      attempt: 2,
+      reason: 'x',
+      retryInMs: 2000,
+      blocking: true,
+    }),
     'connecting',
   );
 });

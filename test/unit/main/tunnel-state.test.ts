@@ -7,7 +7,6 @@ import { TunnelState } from '../../../ipc/schema.js';
 import {
   CONNECT_TIMEOUT_MS,
   initialMachine,
-  MAX_RECONNECT_ATTEMPTS,
   reduce,
   type Machine,
   type TunnelEvent,
@@ -37,42 +36,67 @@ test('connect, come up, count bytes and rates, disconnect', () => {
   assert.deepEqual(m.state, { status: 'disconnected', profileId: 'p1' });
 });
 
-test('a connection attempt that never completes becomes a retryable error', () => {
+test('a first connection that never completes keeps trying (reconnecting), not an error', () => {
   const m = run([
-    { type: 'connect', profileId: 'p1', now: 0 },
+    { type: 'connect', profileId: 'p1', now: 0, killSwitch: true },
     { type: 'tick', now: CONNECT_TIMEOUT_MS },
   ]);
-  assert.equal(m.state.status, 'error');
-  assert.ok(m.state.status === 'error' && m.state.retryable);
-  assert.match(m.state.message, /did not answer/);
+  assert.deepEqual(m.state, {
+    status: 'reconnecting',
+    profileId: 'p1',
+    attempt: 1,
+    reason: 'the server did not answer',
+    retryInMs: 1000,
+    blocking: true,
+  });
 });
 
-test('a lost connection reconnects a bounded number of times, then reports an error', () => {
+test('a lost connection never gives up: attempts with backoff capped at 30 s, the kill switch blocking', () => {
   let m = run([
-    { type: 'connect', profileId: 'p1', now: 0 },
+    { type: 'connect', profileId: 'p1', now: 0, killSwitch: true },
     { type: 'up', endpoint: 'e:1', addresses: [], now: 1 },
+    { type: 'lost', reason: 'no handshake', now: 1000 },
   ]);
-  for (let i = 1; i <= MAX_RECONNECT_ATTEMPTS; i++) {
-    m = reduce(m, { type: 'lost', reason: 'no handshake', now: i });
-    assert.deepEqual(m.state, {
-      status: 'reconnecting',
-      profileId: 'p1',
-      attempt: i,
-      reason: 'no handshake',
-    });
+  assert.deepEqual(m.state, {
+    status: 'reconnecting',
+    profileId: 'p1',
+    attempt: 1,
+    reason: 'no handshake',
+    retryInMs: 1000,
+    blocking: true,
+  });
+  // One tick a second for an hour: the attempt count grows, the state never leaves.
+  const starts: number[] = [];
+  for (let now = 2000; now <= 3_601_000; now += 1000) {
+    const before = m.state.status === 'reconnecting' ? m.state.attempt : -1;
+    m = reduce(m, { type: 'tick', now });
+    assert.equal(m.state.status, 'reconnecting');
+    if (m.state.status === 'reconnecting' && m.state.attempt !== before) starts.push(now);
   }
-  m = reduce(m, { type: 'lost', reason: 'no handshake', now: 99 });
-  assert.equal(m.state.status, 'error');
-  // Reconnecting silently for too long also counts as a failed attempt.
-  let r = run([
+  const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+  assert.deepEqual(gaps.slice(0, 6), [2000, 4000, 8000, 16000, 30000, 30000]);
+  assert.ok(gaps.every((g) => g <= 30_000));
+  assert.ok(m.state.status === 'reconnecting' && m.state.attempt > 100);
+  // Counting down to the next attempt.
+  const mid = reduce(m, { type: 'tick', now: 3_601_000 + 500 });
+  assert.ok(mid.state.status === 'reconnecting' && mid.state.retryInMs <= 30_000);
+  // A new reason is shown without restarting the backoff.
+  const again = reduce(m, { type: 'lost', reason: 'still nothing', now: 3_601_500 });
+  assert.ok(again.state.status === 'reconnecting' && again.state.attempt === m.state.attempt);
+  assert.equal(again.state.reason, 'still nothing');
+  // Back, and disconnect still works from reconnecting.
+  assert.equal(
+    reduce(m, { type: 'up', endpoint: 'e:1', addresses: [], now: 1 }).state.status,
+    'connected',
+  );
+  assert.equal(reduce(m, { type: 'disconnect' }).state.status, 'disconnected');
+  // Without the kill switch, nothing is said to be blocked.
+  const open = run([
     { type: 'connect', profileId: 'p1', now: 0 },
     { type: 'up', endpoint: 'e:1', addresses: [], now: 1 },
     { type: 'lost', reason: 'x', now: 2 },
-    { type: 'tick', now: 2 + CONNECT_TIMEOUT_MS },
   ]);
-  assert.ok(r.state.status === 'reconnecting' && r.state.attempt === 2);
-  r = reduce(r, { type: 'up', endpoint: 'e:1', addresses: [], now: 3 + CONNECT_TIMEOUT_MS });
-  assert.equal(r.state.status, 'connected');
+  assert.ok(open.state.status === 'reconnecting' && open.state.blocking === false);
 });
 
 test('signing out wins from anywhere; signed out ignores everything but signing in', () => {

@@ -75,9 +75,18 @@ export function StateDetails(props: {
       );
     case 'reconnecting':
       return (
-        <p>
-          The connection was interrupted ({state.reason}). Attempt {state.attempt} to restore it.
-        </p>
+        <>
+          <p>
+            The connection was interrupted ({state.reason}). Attempt {state.attempt} to restore it;
+            next try in {Math.ceil(state.retryInMs / 1000)} s.
+          </p>
+          {state.blocking && (
+            <p data-testid="kill-switch-blocking">
+              The kill switch is blocking all traffic outside the tunnel until it is back.
+              Disconnect to lift it.
+            </p>
+          )}
+        </>
       );
     case 'error':
       return <p className="error-text">{state.message}</p>;
