@@ -10,6 +10,17 @@ import type { NativeAddon } from './types.js';
 export type * from './types.js';
 
 let cached: NativeAddon | undefined;
+let fileOverride: string | undefined;
+
+/**
+ * Load the addon from `file` instead of native/build/Release (before the first
+ * loadAddon). Only the Windows test runner calls it, from a preload module, to
+ * give Windows node.exe under wine the mingw-w64 build.
+ */
+export function useAddonFile(file: string): void {
+  if (cached) throw new Error('useAddonFile: the addon is already loaded');
+  fileOverride = file;
+}
 
 /** Repository root, found from this file's location in either app/ or dist/app/. */
 function repoRoot(): string {
@@ -22,7 +33,8 @@ function repoRoot(): string {
 export function loadAddon(): NativeAddon {
   if (!cached) {
     const require = createRequire(import.meta.url);
-    const file = path.join(repoRoot(), 'native', 'build', 'Release', 'slipstream.node');
+    const file =
+      fileOverride ?? path.join(repoRoot(), 'native', 'build', 'Release', 'slipstream.node');
     cached = require(file) as NativeAddon;
     // openTun on Windows loads wintun.dll from exactly this path, never by name.
     if (process.platform === 'win32') cached.setWintunPath?.(wintunDllPath());

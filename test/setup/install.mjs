@@ -6,13 +6,22 @@
 //
 //   node test/setup/install.mjs           install what is missing
 //   node test/setup/install.mjs --check   only report what is missing (exit 1 if anything)
+//   node test/setup/install.mjs --group windows
+//                                         the same for another list, debian-packages-windows
+//                                         (what `npm run test:windows` adds: wine, mingw tools)
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const LIST = path.join(here, 'debian-packages');
+const groupAt = process.argv.indexOf('--group');
+const GROUP = groupAt >= 0 ? process.argv[groupAt + 1] : undefined;
+if (groupAt >= 0 && !/^[a-z0-9-]+$/.test(GROUP ?? '')) {
+  console.error('setup: --group needs a list name such as "windows"');
+  process.exit(2);
+}
+const LIST = path.join(here, GROUP ? `debian-packages-${GROUP}` : 'debian-packages');
 // Non-login root shells may lack the sbin directories where ip, nft and sysctl live.
 const SEARCH = [
   ...(process.env.PATH ?? '').split(':').filter(Boolean),
@@ -38,7 +47,8 @@ export function readPackageList(text = readFileSync(LIST, 'utf8')) {
 }
 
 function installed(command) {
-  for (const dir of SEARCH) {
+  // An absolute path names a file that is not on PATH (wine64's loader).
+  for (const dir of path.isAbsolute(command) ? [''] : SEARCH) {
     try {
       accessSync(path.join(dir, command), constants.X_OK);
       return true;

@@ -25,6 +25,30 @@ std::string ErrorCode(int err) {
       return "EAGAIN";
     case ENOMEM:
       return "ENOMEM";
+    case EMSGSIZE:
+      return "EMSGSIZE";
+    case EADDRINUSE:
+      return "EADDRINUSE";
+    case EADDRNOTAVAIL:
+      return "EADDRNOTAVAIL";
+    case EAFNOSUPPORT:
+      return "EAFNOSUPPORT";
+    case ENOPROTOOPT:
+      return "ENOPROTOOPT";
+    case EOPNOTSUPP:
+      return "EOPNOTSUPP";
+    case ENETUNREACH:
+      return "ENETUNREACH";
+    case EHOSTUNREACH:
+      return "EHOSTUNREACH";
+    case ECONNRESET:
+      return "ECONNRESET";
+    case ENOBUFS:
+      return "ENOBUFS";
+    case EACCES:
+      return "EACCES";
+    case EIO:
+      return "EIO";
     default:
       return "UNKNOWN";
   }
