@@ -1,3 +1,4 @@
+// test-platform: linux-only: validates the packaging files with the build machine's electron-builder and POSIX paths
 // electron-builder.yml: valid by electron-builder's own schema validation (the
 // function its packager calls), and every file it names exists and matches.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// test-platform: linux-only: the deb, systemd and polkit files, checked with shellcheck and systemd-analyze
 // The Linux packaging pieces: deb scripts (as electron-builder renders them),
 // the helper launcher, the systemd template unit and the polkit action.
 import assert from 'node:assert/strict';

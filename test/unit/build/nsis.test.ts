@@ -1,3 +1,4 @@
+// test-platform: linux-only: compiles the NSIS include with Debian's makensis
 // installer.nsh compiles: makensis builds a small installer that !includes it and
 // inserts its customInstall/customUnInstall macros as electron-builder does.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// test-platform: linux-only: runs vite, whose bundler binaries in node_modules are the Linux ones
 // The preload as Electron loads it: vite builds the one CommonJS file
 // (preload.vite.config.ts), which is then run in a fresh context whose only
 // module is a fake `electron`, as a sandboxed preload's require allows.

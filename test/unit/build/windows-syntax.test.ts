@@ -1,3 +1,4 @@
+// test-platform: linux-only: runs the Linux host's mingw-w64 compiler (test:windows builds with it instead)
 // Windows cannot run here, but its side of the native addon can be compiled: every
 // platform-neutral file and every file in native/src/windows and native/src/ring is checked with mingw-w64's
 // g++ (-fsyntax-only, with the same -Wall -Wextra -Werror as the Linux build).

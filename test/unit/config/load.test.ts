@@ -1,3 +1,4 @@
+// test-platform: linux-only: checks POSIX file modes and ownership of config files
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -1,3 +1,4 @@
+// test-platform: linux-only: the Linux helper's uid and /run socket arguments
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseHelperArgs } from '../../../app/helper/args.js';

@@ -1,3 +1,4 @@
+// test-platform: linux-only: profiles are checked for POSIX 0600 modes and owner uids
 // The helper's profile store: import keeps the text as given and answers with a summary that
 // has no key material; a bad config is refused with its line and nothing is stored; files
 // are private to the helper; rename, remove, damaged files.

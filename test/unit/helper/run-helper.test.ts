@@ -1,3 +1,4 @@
+// test-platform: linux-only: runs the helper on a Unix socket with POSIX signals
 // runHelper, the helper shared by main.ts (Linux) and the Windows service: ready only once
 // its socket answers, stopped by its signal with the tunnel down and the socket gone, and a
 // failed start logged and reported, not left half running.

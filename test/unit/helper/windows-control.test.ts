@@ -1,3 +1,4 @@
+// test-platform: linux-only: stands a Unix socket in for the named pipe (test/windows covers the real pipe)
 // The platform seam of the control channel, exercised on this machine: which endpoint a
 // platform gets, the Windows command line, the named-pipe endpoint's order of listen and
 // securePipe (with a fake securePipe, on a Unix socket), a server that stays silent until a

@@ -1,3 +1,4 @@
+// test-platform: linux-only: checks POSIX file modes of log files
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// test-platform: linux-only: renames and truncates files that are open, which Windows refuses
 // LogView against the straightforward reference: counts, pages, time search, growth, rotation.
 import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';

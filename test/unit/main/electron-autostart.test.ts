@@ -1,3 +1,4 @@
+// test-platform: linux-only: the XDG autostart entry
 // Linux start-at-login: the XDG autostart entry's text, where it goes, and writing/removing it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// test-platform: linux-only: checks POSIX file modes of the settings file
 // Settings: defaults when absent, damaged files fall back without failing, partial files keep
 // what they can, updates are validated and written privately.
 import assert from 'node:assert/strict';

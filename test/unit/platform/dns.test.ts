@@ -1,3 +1,4 @@
+// test-platform: linux-only: resolv.conf, resolvectl and resolvconf
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';

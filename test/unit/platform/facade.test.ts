@@ -1,3 +1,4 @@
+// test-platform: linux-only: the Linux platform layer (netlink, policy rules, /run journal)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';

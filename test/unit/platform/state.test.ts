@@ -1,3 +1,4 @@
+// test-platform: linux-only: the /run journal with POSIX modes and signals
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';

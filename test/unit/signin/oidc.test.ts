@@ -1,3 +1,4 @@
+// test-platform: not-under-wine: fetch() to a loopback server fails under wine 8 (connect UNKNOWN) while net and http work
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {

@@ -1,3 +1,4 @@
+// test-platform: linux-only: checks keys against `wg pubkey` from wireguard-tools
 // Keys as configuration carries them: the base64 form `wg` uses (strict and canonical),
 // public-from-private checked against `wg pubkey` from wireguard-tools, and generation.
 import assert from 'node:assert/strict';
