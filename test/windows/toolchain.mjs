@@ -126,16 +126,18 @@ export async function buildAddon(root, cache, nodeExe) {
   const lib = importLibrary(cache, nodeExe);
   const native = path.join(root, 'native');
   const src = path.join(native, 'src');
+  // The same source list and libraries as the real build: binding.gyp's common
+  // sources, plus those of its OS=='win' condition.
+  const gyp = JSON.parse(readFileSync(path.join(native, 'binding.gyp'), 'utf8'));
+  const target = gyp.targets[0];
+  const win = target.conditions.find(([cond]) => cond === "OS=='win'")?.[1] ?? {};
   const sources = [
-    ...readdirSync(src)
-      .filter((f) => f.endsWith('.cc'))
-      .map((f) => path.join(src, f)),
-    ...readdirSync(path.join(src, 'windows'))
-      .filter((f) => f.endsWith('.cc'))
-      .map((f) => path.join(src, 'windows', f)),
+    ...target.sources.map((f) => path.join(native, f)),
+    ...(win.sources ?? []).map((f) => path.join(native, f)),
     path.join(native, 'mingw', 'delay_load_hook.cc'),
   ];
-  const headers = [src, path.join(src, 'windows')].flatMap((d) =>
+  const gypLibraries = win.libraries ?? [];
+  const headers = [...new Set(sources.map((f) => path.dirname(f)))].flatMap((d) =>
     readdirSync(d)
       .filter((f) => f.endsWith('.h'))
       .map((f) => path.join(d, f)),
@@ -195,8 +197,8 @@ export async function buildAddon(root, cache, nodeExe) {
     lib,
     '-ladvapi32',
     '-lws2_32',
-    '-liphlpapi',
     '-lmswsock',
+    ...gypLibraries,
   ]);
   return out;
 }

@@ -1,3 +1,4 @@
+// test-platform: linux-only: reads /proc, as the bench does on Linux
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// test-platform: linux-only: the bench fetches a Debian package into a root-owned POSIX 0700 cache
 // The fetcher's local decisions (no network here): the override, the cache hit, and the
 // cache directory's ownership and mode checks.
 import assert from 'node:assert/strict';

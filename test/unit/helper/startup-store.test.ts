@@ -1,3 +1,4 @@
+// test-platform: linux-only: checks POSIX ownership and 0600 modes of the helper's state files
 // StartupStore: "Connect at startup" and the last profile, in the helper's state directory.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';

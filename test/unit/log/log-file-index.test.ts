@@ -1,3 +1,4 @@
+// test-platform: linux-only: checks root's refusal of hard links and other users' files by POSIX uid
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { linkSync, writeFileSync } from 'node:fs';

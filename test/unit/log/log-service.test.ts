@@ -1,3 +1,4 @@
+// test-platform: not-under-wine: watching a log while it is renamed by rotation: wine's file notifications do not report it
 // The log commands' backend: per-process views, missing files, growth events; and the export zip.
 import assert from 'node:assert/strict';
 import {

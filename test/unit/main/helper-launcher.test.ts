@@ -1,3 +1,4 @@
+// test-platform: linux-only: pkexec and polkit
 // Starting the helper through pkexec, as an unprivileged GUI does: pkexec runs the installed
 // launcher itself (so the shipped polkit action matches), never /usr/bin/env; a missing
 // pkexec is one clear sentence, not a crash. Runs the launcher code as "nobody" with a fake

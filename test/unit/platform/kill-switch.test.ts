@@ -1,3 +1,4 @@
+// test-platform: linux-only: the nftables kill switch (Windows uses WFP: test/unit/platform/windows.test.ts)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// test-platform: linux-only: POSIX owner and mode checks of /run/slipstream
 // The runtime directory the CLI's journal and the helper's socket share: one mode whoever
 // creates it first, and never a directory somebody else owns or a symlink.
 import assert from 'node:assert/strict';
