@@ -26,11 +26,35 @@ function firstLine(text: string): string {
   return line.length > 200 ? `${line.slice(0, 200)}...` : line;
 }
 
-export function runCommand(
+/**
+ * Runs `file`. A tool ended by SIGINT, SIGTERM or SIGHUP that we did not send
+ * is run once more: Ctrl-C signals the CLI's whole process group, and a child
+ * forked at that instant is still in the group until its setsid(); the signal
+ * then stays pending and kills it right after the child resets its handlers,
+ * before exec. The tool never ran, so running it again is safe; a second
+ * fork is already in its own session.
+ */
+export async function runCommand(
   file: string,
   args: string[],
   options: CommandOptions = {},
 ): Promise<CommandResult> {
+  try {
+    return await runOnce(file, args, options);
+  } catch (err) {
+    if (!(err instanceof GroupSignalled)) throw err;
+    return runOnce(file, args, options).catch((again: unknown) => {
+      throw again instanceof GroupSignalled ? new Error(again.message) : again;
+    });
+  }
+}
+
+/** A tool ended by a signal a terminal or service manager sends to a process group. */
+class GroupSignalled extends Error {}
+
+const GROUP_SIGNALS = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
+
+function runOnce(file: string, args: string[], options: CommandOptions): Promise<CommandResult> {
   const shown = [path.basename(file), ...args].join(' ');
   const execOptions: ExecFileOptionsWithStringEncoding & { detached: boolean } = {
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -50,13 +74,21 @@ export function runCommand(
         resolve({ stdout, stderr });
         return;
       }
-      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+      const e = err as NodeJS.ErrnoException & {
+        killed?: boolean;
+        code?: string | number;
+        signal?: NodeJS.Signals | null;
+      };
       let reason: string;
       if (e.code === 'ENOENT') reason = 'command not found';
       else if (e.killed)
         reason = `timed out after ${options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS} ms`;
       else if (typeof e.code === 'number') {
         reason = `exit status ${e.code}${stderr.trim() ? `: ${firstLine(stderr)}` : ''}`;
+      } else if (e.signal) {
+        const message = `${shown}: ended by ${e.signal}`;
+        reject(GROUP_SIGNALS.has(e.signal) ? new GroupSignalled(message) : new Error(message));
+        return;
       } else reason = firstLine(e.message);
       reject(new Error(`${shown}: ${reason}`));
     });
