@@ -1,3 +1,4 @@
+// test-platform: linux-only: the Linux platform layer's command runner, driven through /bin/sh
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
