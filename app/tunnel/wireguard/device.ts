@@ -135,6 +135,9 @@ function keyBytes(key: Uint8Array, what: string): Uint8Array {
   return key;
 }
 
+/** Bytes of randomness fetched at once for handshake-timer jitter. */
+const JITTER_POOL_BYTES = 512;
+
 export class WireGuardDevice implements JitterSource {
   readonly publicKey: Uint8Array;
   private readonly identity: NoiseIdentity;
@@ -157,6 +160,9 @@ export class WireGuardDevice implements JitterSource {
   private lastNow: number;
   /** Last TAI64N we sent, so ours strictly increase even if the wall clock steps back. */
   private lastTimestamp: Uint8Array = new Uint8Array(TIMESTAMP_LENGTH);
+  /** Random bytes for jitter(), used two at a time. */
+  private jitterBytes: Uint8Array = new Uint8Array(0);
+  private jitterAt = 0;
 
   constructor(options: DeviceOptions & { mtu?: number }) {
     const privateKey = new Uint8Array(keyBytes(options.privateKey, 'private key'));
@@ -417,8 +423,16 @@ export class WireGuardDevice implements JitterSource {
 
   /** Random 0..333 ms added to handshake timeouts. */
   jitter(): number {
-    const b = this.randomBytes(2);
-    return (((b[0] ?? 0) | ((b[1] ?? 0) << 8)) * REKEY_TIMEOUT_JITTER_MAX) >>> 16;
+    // Drawn for every ping that re-arms the handshake timer: one CSPRNG call per 256
+    // draws, since each call costs more than the rest of a packet's path (issue 11 §3).
+    if (this.jitterAt + 2 > this.jitterBytes.length) {
+      this.jitterBytes = this.randomBytes(JITTER_POOL_BYTES);
+      this.jitterAt = 0;
+    }
+    const b = this.jitterBytes;
+    const i = this.jitterAt;
+    this.jitterAt = i + 2;
+    return (((b[i] ?? 0) | ((b[i + 1] ?? 0) << 8)) * REKEY_TIMEOUT_JITTER_MAX) >>> 16;
   }
 
   // ---------------------------------------------------------------- outbound data

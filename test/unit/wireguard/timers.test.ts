@@ -2,6 +2,7 @@
 // and persistent keepalives, a new handshake when sent data gets no answer, rekey after
 // time (sending and receiving side), reject after time, key zeroing, keypair rotation.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import {
   KEEPALIVE_TIMEOUT,
@@ -11,6 +12,8 @@ import {
   REKEY_ATTEMPT_TIME,
   REKEY_TIMEOUT,
 } from '../../../app/tunnel/wireguard/constants.js';
+import { WireGuardDevice } from '../../../app/tunnel/wireguard/device.js';
+import { generatePrivateKey } from '../../../app/tunnel/wireguard/keys.js';
 import {
   establish,
   ipv4Packet,
@@ -99,6 +102,23 @@ test('retries are spaced REKEY_TIMEOUT plus up to 333 ms of jitter', () => {
   assert.ok(gaps.length >= 4);
   for (const g of gaps) assert.ok(g >= REKEY_TIMEOUT && g <= REKEY_TIMEOUT + 333, `gap ${g}`);
   assert.ok(new Set(gaps).size > 1, 'jittered, not constant');
+});
+
+test('jitter draws from a pooled CSPRNG read (a ping re-arms it; one read per 256 draws)', () => {
+  const reads: number[] = [];
+  const device = new WireGuardDevice({
+    privateKey: generatePrivateKey(),
+    now: 0,
+    randomBytes: (n) => {
+      reads.push(n);
+      return randomBytes(n);
+    },
+  });
+  const before = reads.length;
+  const values = Array.from({ length: 600 }, () => device.jitter());
+  assert.deepEqual(reads.slice(before), [512, 512, 512], 'ceil(600 / 256) reads of 512 bytes');
+  for (const v of values) assert.ok(Number.isInteger(v) && v >= 0 && v <= 333, `jitter ${v}`);
+  assert.ok(new Set(values).size > 100, 'spread over the range');
 });
 
 test('passive keepalive: a receiver with nothing to say answers within KEEPALIVE_TIMEOUT', () => {
