@@ -139,10 +139,11 @@ export async function startTunnel(
   try {
     step('tun');
     try {
-      // TUN offloads are opt-in for now: a TCP transfer through two offloading TUNs
-      // sometimes stalls (test/native/tun-offload.test.ts), cause not yet found.
+      // TUN offloads (TSO/USO super-packets, split and coalesced in the addon) are
+      // on by default; SLIPSTREAM_TUN_OFFLOADS=0 is the escape hatch if a kernel or a
+      // middle layer mishandles them. A kernel without them is probed, not assumed.
       tun = addon.openTun(options.ifname ?? '', {
-        offloads: process.env.SLIPSTREAM_TUN_OFFLOADS === '1',
+        offloads: process.env.SLIPSTREAM_TUN_OFFLOADS !== '0',
       });
     } catch (err) {
       throw explainOpenError('cannot create the tunnel interface', err);

@@ -14,9 +14,6 @@ async function main(): Promise<void> {
   }
   const o = parseBenchOptions(argv);
   requireRoot();
-  // The published figures are with TUN offloads, which the client now enables only on
-  // request (a known intermittent stall; see README "The data path"). Clients inherit this.
-  process.env.SLIPSTREAM_TUN_OFFLOADS ??= '1';
   if (o.only.has('client') || o.only.has('pair')) await runTunnelBench(o);
   if (o.only.has('log-viewer')) {
     // Its own process: it drives chromium and a web harness with their own cleanup.
