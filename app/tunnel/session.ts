@@ -218,6 +218,8 @@ export async function startTunnel(
       listenPort: udp.port,
       mtu,
       aead: engine.aead,
+      // What the kernel accepted (TSO, USO), so a report shows which data path ran.
+      tunOffloads: tun.offloads,
       peers: config.peers.length,
       addresses: config.interface.addresses.map((a) => a.text),
     });
