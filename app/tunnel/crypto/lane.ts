@@ -60,12 +60,18 @@ export class Lane {
   readonly words: Uint32Array;
   readonly bytes: Uint8Array;
   readonly dataCapacity: number;
+  /** One view per job's key, made once: a fresh subarray per packet was measurable. */
+  private readonly keys: Uint8Array[];
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.control = new Int32Array(buffer, 0, CONTROL_WORDS);
     this.words = new Uint32Array(buffer, 0, DATA_BASE / 4);
     this.bytes = new Uint8Array(buffer);
     this.dataCapacity = buffer.byteLength - DATA_BASE;
+    this.keys = Array.from({ length: MAX_JOBS }, (_, j) => {
+      const at = CONTROL_BYTES + j * JOB_BYTES + KEY_OFFSET;
+      return this.bytes.subarray(at, at + 32);
+    });
   }
 
   static allocate(dataBytes: number): Lane {
@@ -78,7 +84,8 @@ export class Lane {
   }
 
   key(j: number): Uint8Array {
-    const at = CONTROL_BYTES + j * JOB_BYTES + KEY_OFFSET;
-    return this.bytes.subarray(at, at + 32);
+    const key = this.keys[j];
+    if (!key) throw new RangeError(`job ${j} is outside the lane`);
+    return key;
   }
 }
