@@ -26,7 +26,17 @@ export type ProfileSummary = z.infer<typeof ProfileSummary>;
 /** Where the tunnel is; the UI renders exactly this, so every state carries what it shows. */
 export const TunnelState = z.discriminatedUnion('status', [
   z.object({ status: z.literal('signed-out') }),
-  z.object({ status: z.literal('disconnected'), profileId: Text(64).nullable() }),
+  z.object({
+    status: z.literal('disconnected'),
+    profileId: Text(64).nullable(),
+    /**
+     * Present when a kill switch still blocks traffic outside the tunnel although no
+     * tunnel runs: an earlier run of the service (or the CLI) was stopped without a
+     * Disconnect and its block stayed (fail closed). `reason` is one sentence for the UI;
+     * Connect replaces the block with the tunnel's own, Disconnect lifts it.
+     */
+    blocked: z.object({ reason: Text(500) }).optional(),
+  }),
   z.object({ status: z.literal('connecting'), profileId: Text(64), sinceMs: Count }),
   z.object({
     status: z.literal('connected'),

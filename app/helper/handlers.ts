@@ -7,6 +7,7 @@ import type { HelperCommandName, LogSource } from '../../ipc/schema.js';
 import { CommandError, type Handlers } from '../../ipc/server.js';
 import type { LogService } from '../log/log-service.js';
 import type { Logger } from '../log/logger.js';
+import { attachState } from './attach-state.js';
 import { ProfileNotFound, type ProfileStore } from './profile-store.js';
 import type { StartupStore } from './startup-store.js';
 import type { TunnelController } from './tunnel-controller.js';
@@ -28,6 +29,8 @@ export function helperHandlers(
   logs: LogService,
   log: Logger,
   startup: StartupStore,
+  /** Whether a kill switch blocks now (the platform's answer); absent = never. */
+  killSwitchActive: () => Promise<boolean> = async () => false,
 ): Pick<Handlers, HelperCommandName> {
   const known = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -44,7 +47,17 @@ export function helperHandlers(
       : false;
   };
   return {
-    getState: () => tunnel.state,
+    // Asked on every (re)attach: a block left by an earlier run shows there (attach-state.ts).
+    getState: async () => {
+      const state = tunnel.state;
+      if (state.status !== 'disconnected') return state;
+      const blocking = await killSwitchActive().catch((err: unknown) => {
+        log.warn('could not tell whether a kill switch blocks', { error: err });
+        return false;
+      });
+      // Changed meanwhile (a connect): the newer state is the answer.
+      return tunnel.state === state ? attachState(state, blocking) : tunnel.state;
+    },
     connect: ({ profileId }) =>
       known(async () => {
         const { config } = await profiles.get(profileId);
