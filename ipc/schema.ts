@@ -13,6 +13,19 @@ import { z } from 'zod';
 const Text = (max: number) => z.string().max(max);
 const Count = z.number().int().nonnegative();
 
+/**
+ * A profile's own connection settings, kept with it by the helper (which acts on them
+ * when connecting). `killSwitch` null is the default: on for a full tunnel (AllowedIPs
+ * with 0.0.0.0/0 or ::/0), off otherwise; true/false is the user's explicit choice.
+ * `allowLan` lets the local network through while the kill switch blocks the rest.
+ */
+export const ProfileSettings = z.object({
+  killSwitch: z.boolean().nullable(),
+  allowLan: z.boolean(),
+});
+export type ProfileSettings = z.infer<typeof ProfileSettings>;
+export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = { killSwitch: null, allowLan: false };
+
 export const ProfileSummary = z.object({
   id: Text(64),
   name: Text(200),
@@ -20,6 +33,8 @@ export const ProfileSummary = z.object({
   endpoints: z.array(Text(300)).max(64),
   peers: Count,
   fullTunnel: z.boolean(),
+  /** The helper always sends them; absent means DEFAULT_PROFILE_SETTINGS. */
+  settings: ProfileSettings.optional(),
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
 
@@ -209,6 +224,11 @@ export const commands = {
     response: Empty,
   },
   removeProfile: { request: z.object({ profileId: Text(64) }), response: Empty },
+  /** Changes a profile's own settings (only those given); the next connect uses them. */
+  setProfileSettings: {
+    request: z.object({ profileId: Text(64), settings: ProfileSettings.partial().strict() }),
+    response: ProfileSummary,
+  },
   getSettings: { request: Empty, response: Settings },
   setSettings: { request: Settings.partial(), response: Settings },
   getHelperSettings: { request: Empty, response: HelperSettings },
@@ -297,6 +317,7 @@ export const helperCommandNames = [
   'importProfile',
   'renameProfile',
   'removeProfile',
+  'setProfileSettings',
   'readLogs',
   'countLogs',
   'cancelLogSearch',

@@ -60,13 +60,13 @@ export function helperHandlers(
     },
     connect: ({ profileId }) =>
       known(async () => {
-        const { config } = await profiles.get(profileId);
+        const { config, settings } = await profiles.get(profileId);
         // "Connect at startup" brings back the profile the user last asked for.
         await startup.rememberProfile(profileId).catch((err: unknown) => {
           log.warn('could not remember the profile for connecting at startup', { error: err });
         });
         // Not awaited to completion: the answer is "accepted"; progress comes as state events.
-        tunnel.connect(profileId, config).catch((err: unknown) => {
+        tunnel.connect(profileId, config, settings).catch((err: unknown) => {
           log.error('connect failed unexpectedly', { error: err });
         });
         return {};
@@ -92,6 +92,12 @@ export function helperHandlers(
           throw new CommandError('busy', 'Disconnect before deleting this profile.');
         await profiles.remove(profileId);
         return {};
+      }),
+    setProfileSettings: ({ profileId, settings }) =>
+      known(async () => {
+        const updated = await profiles.setSettings(profileId, settings);
+        log.info('profile settings changed', { profileId, ...updated.settings });
+        return updated;
       }),
     readLogs: (request) => logs.readLogs(ownLog(request)),
     countLogs: (request) => logs.countLogs(ownLog(request)),
