@@ -110,6 +110,12 @@ export const AccountState = z.discriminatedUnion('status', [
     profileId: Text(64).nullable(),
     /** Something the user should know, e.g. that no keyring keeps the sign-in across restarts. */
     notice: Text(500).nullable(),
+    /**
+     * When the sign-in ends unless it is renewed (ms since the epoch), where the identity
+     * provider says (a refresh-token lifetime); absent or null = not known. Each renewal
+     * moves it; it comes near only when renewals fail (offline) or a maximum is reached.
+     */
+    expiresAt: z.number().int().nonnegative().nullable().optional(),
   }),
 ]);
 export type AccountState = z.infer<typeof AccountState>;
