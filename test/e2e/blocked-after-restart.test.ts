@@ -123,7 +123,11 @@ describe('a kill switch that outlives a crashed helper, in the GUI', () => {
         what: 'Disconnected',
       });
       assert.equal(await page.getByTestId('kill-switch-blocking').count(), 0);
-      assert.equal(await table(), false, 'Disconnect lifted the block');
+      // The state says Disconnected at once; the helper lifts the block right after.
+      await waitFor(async () => !(await table()), {
+        timeoutMs: 5_000,
+        what: 'Disconnect to lift the block',
+      });
       assert.equal(await lanReachable(), true, 'the direct path works again');
     } finally {
       await page.close();
