@@ -94,7 +94,8 @@ export async function startAppClient(topo: Topology): Promise<AppClient> {
     states,
     profileId: imported.profile.id,
     stop: async () => {
-      await ipc.disconnect({});
+      // Best effort: a test that failed may have left the helper unable to answer.
+      await ipc.disconnect({}).catch(() => undefined);
       transport.close();
       helper.child.kill('SIGTERM');
       await helper.exited;
