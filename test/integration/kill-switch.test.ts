@@ -4,6 +4,7 @@
 // and logs, the source address of every request: 10.200.0.2 means through the tunnel,
 // 10.99.0.2 or fd99::2 means the request left outside it (a leak while the kill switch is on).
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
   cleanupAll,
@@ -106,6 +107,8 @@ describe('kill switch (slipstream up, nftables)', () => {
     });
   });
   after(async () => {
+    // The SIGKILL case's state directory (`slipstream down` empties it, the directory stays).
+    if (topo) rmSync(stateEnv().SLIPSTREAM_STATE_DIR, { recursive: true, force: true });
     await cleanupAll();
   });
 
