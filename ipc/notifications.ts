@@ -66,9 +66,13 @@ export function decideNotifications(
   const status = input.tunnel.status;
 
   // Kill switch first: when it starts blocking together with a loss, its notice says both.
-  // The tunnel state says when its kill switch blocks (reconnecting with the switch on).
+  // The tunnel state says when a kill switch blocks: reconnecting with the switch on, or
+  // disconnected with an earlier run's block left in place (a service restart).
   const t = input.tunnel;
-  const blocking = input.killSwitch?.blocking ?? (t.status === 'reconnecting' && t.blocking);
+  const blocking =
+    input.killSwitch?.blocking ??
+    ((t.status === 'reconnecting' && t.blocking) ||
+      (t.status === 'disconnected' && t.blocked !== undefined));
   let lossTold = false;
   if (blocking && !memory.blocking && !first) {
     const reconnecting = status === 'reconnecting' || status === 'connecting';

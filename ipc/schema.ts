@@ -13,6 +13,19 @@ import { z } from 'zod';
 const Text = (max: number) => z.string().max(max);
 const Count = z.number().int().nonnegative();
 
+/**
+ * A profile's own connection settings, kept with it by the helper (which acts on them
+ * when connecting). `killSwitch` null is the default: on for a full tunnel (AllowedIPs
+ * with 0.0.0.0/0 or ::/0), off otherwise; true/false is the user's explicit choice.
+ * `allowLan` lets the local network through while the kill switch blocks the rest.
+ */
+export const ProfileSettings = z.object({
+  killSwitch: z.boolean().nullable(),
+  allowLan: z.boolean(),
+});
+export type ProfileSettings = z.infer<typeof ProfileSettings>;
+export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = { killSwitch: null, allowLan: false };
+
 export const ProfileSummary = z.object({
   id: Text(64),
   name: Text(200),
@@ -20,13 +33,25 @@ export const ProfileSummary = z.object({
   endpoints: z.array(Text(300)).max(64),
   peers: Count,
   fullTunnel: z.boolean(),
+  /** The helper always sends them; absent means DEFAULT_PROFILE_SETTINGS. */
+  settings: ProfileSettings.optional(),
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
 
 /** Where the tunnel is; the UI renders exactly this, so every state carries what it shows. */
 export const TunnelState = z.discriminatedUnion('status', [
   z.object({ status: z.literal('signed-out') }),
-  z.object({ status: z.literal('disconnected'), profileId: Text(64).nullable() }),
+  z.object({
+    status: z.literal('disconnected'),
+    profileId: Text(64).nullable(),
+    /**
+     * Present when a kill switch still blocks traffic outside the tunnel although no
+     * tunnel runs: an earlier run of the service (or the CLI) was stopped without a
+     * Disconnect and its block stayed (fail closed). `reason` is one sentence for the UI;
+     * Connect replaces the block with the tunnel's own, Disconnect lifts it.
+     */
+    blocked: z.object({ reason: Text(500) }).optional(),
+  }),
   z.object({ status: z.literal('connecting'), profileId: Text(64), sinceMs: Count }),
   z.object({
     status: z.literal('connected'),
@@ -85,6 +110,12 @@ export const AccountState = z.discriminatedUnion('status', [
     profileId: Text(64).nullable(),
     /** Something the user should know, e.g. that no keyring keeps the sign-in across restarts. */
     notice: Text(500).nullable(),
+    /**
+     * When the sign-in ends unless it is renewed (ms since the epoch), where the identity
+     * provider says (a refresh-token lifetime); absent or null = not known. Each renewal
+     * moves it; it comes near only when renewals fail (offline) or a maximum is reached.
+     */
+    expiresAt: z.number().int().nonnegative().nullable().optional(),
   }),
 ]);
 export type AccountState = z.infer<typeof AccountState>;
@@ -199,6 +230,11 @@ export const commands = {
     response: Empty,
   },
   removeProfile: { request: z.object({ profileId: Text(64) }), response: Empty },
+  /** Changes a profile's own settings (only those given); the next connect uses them. */
+  setProfileSettings: {
+    request: z.object({ profileId: Text(64), settings: ProfileSettings.partial().strict() }),
+    response: ProfileSummary,
+  },
   getSettings: { request: Empty, response: Settings },
   setSettings: { request: Settings.partial(), response: Settings },
   getHelperSettings: { request: Empty, response: HelperSettings },
@@ -287,6 +323,7 @@ export const helperCommandNames = [
   'importProfile',
   'renameProfile',
   'removeProfile',
+  'setProfileSettings',
   'readLogs',
   'countLogs',
   'cancelLogSearch',

@@ -7,6 +7,7 @@ import type { HelperCommandName, LogSource } from '../../ipc/schema.js';
 import { CommandError, type Handlers } from '../../ipc/server.js';
 import type { LogService } from '../log/log-service.js';
 import type { Logger } from '../log/logger.js';
+import { attachState } from './attach-state.js';
 import { ProfileNotFound, type ProfileStore } from './profile-store.js';
 import type { StartupStore } from './startup-store.js';
 import type { TunnelController } from './tunnel-controller.js';
@@ -28,6 +29,8 @@ export function helperHandlers(
   logs: LogService,
   log: Logger,
   startup: StartupStore,
+  /** Whether a kill switch blocks now (the platform's answer); absent = never. */
+  killSwitchActive: () => Promise<boolean> = async () => false,
 ): Pick<Handlers, HelperCommandName> {
   const known = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -44,16 +47,26 @@ export function helperHandlers(
       : false;
   };
   return {
-    getState: () => tunnel.state,
+    // Asked on every (re)attach: a block left by an earlier run shows there (attach-state.ts).
+    getState: async () => {
+      const state = tunnel.state;
+      if (state.status !== 'disconnected') return state;
+      const blocking = await killSwitchActive().catch((err: unknown) => {
+        log.warn('could not tell whether a kill switch blocks', { error: err });
+        return false;
+      });
+      // Changed meanwhile (a connect): the newer state is the answer.
+      return tunnel.state === state ? attachState(state, blocking) : tunnel.state;
+    },
     connect: ({ profileId }) =>
       known(async () => {
-        const { config } = await profiles.get(profileId);
+        const { config, settings } = await profiles.get(profileId);
         // "Connect at startup" brings back the profile the user last asked for.
         await startup.rememberProfile(profileId).catch((err: unknown) => {
           log.warn('could not remember the profile for connecting at startup', { error: err });
         });
         // Not awaited to completion: the answer is "accepted"; progress comes as state events.
-        tunnel.connect(profileId, config).catch((err: unknown) => {
+        tunnel.connect(profileId, config, settings).catch((err: unknown) => {
           log.error('connect failed unexpectedly', { error: err });
         });
         return {};
@@ -79,6 +92,12 @@ export function helperHandlers(
           throw new CommandError('busy', 'Disconnect before deleting this profile.');
         await profiles.remove(profileId);
         return {};
+      }),
+    setProfileSettings: ({ profileId, settings }) =>
+      known(async () => {
+        const updated = await profiles.setSettings(profileId, settings);
+        log.info('profile settings changed', { profileId, ...updated.settings });
+        return updated;
       }),
     readLogs: (request) => logs.readLogs(ownLog(request)),
     countLogs: (request) => logs.countLogs(ownLog(request)),

@@ -14,8 +14,12 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ProfileSummary as ProfileSummarySchema } from '../../ipc/schema.js';
-import type { ProfileSummary } from '../../ipc/schema.js';
+import {
+  DEFAULT_PROFILE_SETTINGS,
+  ProfileSettings as ProfileSettingsSchema,
+  ProfileSummary as ProfileSummarySchema,
+} from '../../ipc/schema.js';
+import type { ProfileSettings, ProfileSummary } from '../../ipc/schema.js';
 import { ConfigError } from '../config/errors.js';
 import { profileFacts, type ProfileFacts } from '../config/summary.js';
 import { OffThreadParser } from '../config/parse-off-thread.js';
@@ -27,7 +31,9 @@ const Meta = z.object({
   fileName: z.string().max(255),
   importedAt: z.string(),
   /** Absent in profiles imported before summaries were kept; filled in on first list. */
-  summary: ProfileSummarySchema.omit({ id: true, name: true }).optional(),
+  summary: ProfileSummarySchema.omit({ id: true, name: true, settings: true }).optional(),
+  /** The profile's own settings (kill switch, allow LAN); absent = the defaults. */
+  settings: ProfileSettingsSchema.optional(),
 });
 type Meta = z.infer<typeof Meta>;
 
@@ -50,7 +56,7 @@ export class ProfileNotFound extends Error {
 
 /** What the UI may know about a config: addresses and endpoints, never keys. */
 export function summarize(id: string, name: string, config: WgQuickConfig): ProfileSummary {
-  return { id, name, ...profileFacts(config) };
+  return { id, name, ...profileFacts(config), settings: DEFAULT_PROFILE_SETTINGS };
 }
 
 /** "Office VPN.conf" → "Office VPN"; anything unprintable goes. */
@@ -137,7 +143,7 @@ export class ProfileStore {
   ): Promise<ProfileSummary> {
     const id = randomBytes(8).toString('hex');
     const name = nameFromFile(fileName);
-    const summary: ProfileSummary = { id, name, ...facts };
+    const summary: ProfileSummary = { id, name, ...facts, settings: DEFAULT_PROFILE_SETTINGS };
     const meta: Meta = {
       name,
       fileName: fileName.slice(0, 255),
@@ -151,7 +157,9 @@ export class ProfileStore {
     return summary;
   }
 
-  async get(id: string): Promise<{ name: string; config: WgQuickConfig }> {
+  async get(
+    id: string,
+  ): Promise<{ name: string; config: WgQuickConfig; settings: ProfileSettings }> {
     const { meta } = await this.stored(id);
     let text: string;
     try {
@@ -159,7 +167,25 @@ export class ProfileStore {
     } catch {
       throw new ProfileNotFound();
     }
-    return { name: meta.name, config: await this.parser.parse(text, meta.fileName) };
+    return {
+      name: meta.name,
+      config: await this.parser.parse(text, meta.fileName),
+      settings: meta.settings ?? DEFAULT_PROFILE_SETTINGS,
+    };
+  }
+
+  /** Changes the given settings, keeps the rest; returns the updated summary. */
+  async setSettings(id: string, patch: Partial<ProfileSettings>): Promise<ProfileSummary> {
+    const { meta, summary } = await this.stored(id);
+    const settings = ProfileSettingsSchema.parse({
+      ...(meta.settings ?? DEFAULT_PROFILE_SETTINGS),
+      ...patch,
+    });
+    const next: Meta = { ...meta, settings };
+    await this.writePrivate(`${id}.json`, JSON.stringify(next));
+    const updated = { ...summary, settings };
+    (await this.profiles()).set(id, { meta: next, summary: updated });
+    return updated;
   }
 
   async rename(id: string, name: string): Promise<void> {
@@ -214,14 +240,15 @@ export class ProfileStore {
       if (!file.endsWith('.json') || !ID.test(id)) continue;
       try {
         const meta = Meta.parse(JSON.parse(await readFile(this.file(file), 'utf8')));
+        const settings = meta.settings ?? DEFAULT_PROFILE_SETTINGS;
         if (meta.summary) {
-          index.set(id, { meta, summary: { id, name: meta.name, ...meta.summary } });
+          index.set(id, { meta, summary: { id, name: meta.name, ...meta.summary, settings } });
           continue;
         }
         // Imported before summaries were kept: parse once, keep the summary from now on.
         const text = await readFile(this.file(`${id}.conf`), 'utf8');
         const facts = await this.parser.facts(text, meta.fileName);
-        const summary: ProfileSummary = { id, name: meta.name, ...facts };
+        const summary: ProfileSummary = { id, name: meta.name, ...facts, settings };
         const upgraded: Meta = { ...meta, summary: withoutIdentity(summary) };
         await this.writePrivate(file, JSON.stringify(upgraded));
         index.set(id, { meta: upgraded, summary });
@@ -239,6 +266,6 @@ export class ProfileStore {
 }
 
 function withoutIdentity(summary: ProfileSummary): NonNullable<Meta['summary']> {
-  const { id: _id, name: _name, ...rest } = summary;
+  const { id: _id, name: _name, settings: _settings, ...rest } = summary;
   return rest;
 }

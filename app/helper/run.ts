@@ -66,7 +66,7 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
       log.warn('startup settings unusable; using defaults', { problem: opened.problem });
     startup = opened.store;
     const dispatch = createDispatcher(
-      helperHandlers(profiles, tunnel, logs, log, startup),
+      helperHandlers(profiles, tunnel, logs, log, startup, () => platform().killSwitchActive()),
       (command, error) => log.warn('command failed', { command, error }),
     );
     server = await startControlServer({ socketPath: args.socket, ...user, dispatch });

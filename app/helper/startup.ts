@@ -18,9 +18,9 @@ export async function connectAtStartup(
   const profileId = startup.startupProfile;
   if (profileId === null) return;
   try {
-    const { config } = await profiles.get(profileId);
+    const { config, settings } = await profiles.get(profileId);
     log.info('connecting at startup', { profileId });
-    await tunnel.connect(profileId, config);
+    await tunnel.connect(profileId, config, settings);
   } catch (err) {
     if (err instanceof ProfileNotFound) {
       log.warn('the profile to connect at startup is gone; staying disconnected', { profileId });

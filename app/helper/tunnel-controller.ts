@@ -10,7 +10,11 @@
  * Whenever the reducer leaves the connecting/connected/reconnecting states,
  * the tunnel is taken down, so no state leaves an interface behind.
  */
-import type { TunnelState } from '../../ipc/schema.js';
+import {
+  DEFAULT_PROFILE_SETTINGS,
+  type ProfileSettings,
+  type TunnelState,
+} from '../../ipc/schema.js';
 import { ConfigError } from '../config/errors.js';
 import type { WgQuickConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
@@ -74,7 +78,11 @@ export class TunnelController {
    * longer wanted and stops its tunnel, so two tunnels never configure the
    * system at once.
    */
-  connect(profileId: string, config: WgQuickConfig): Promise<void> {
+  connect(
+    profileId: string,
+    config: WgQuickConfig,
+    settings: ProfileSettings = DEFAULT_PROFILE_SETTINGS,
+  ): Promise<void> {
     const s = this.machine.state;
     if (LIVE.has(s.status) && 'profileId' in s && s.profileId === profileId) {
       return Promise.resolve();
@@ -82,8 +90,17 @@ export class TunnelController {
     const generation = ++this.generation;
     this.tunnelDown();
     this.handshakes.reset();
-    // The profile has no kill-switch setting of its own yet: the default (on for full tunnels).
-    const killSwitch = decideKillSwitch({ peers: config.peers, setting: null, allowLan: false });
+    // The profile's own choice; null = the default (on for full tunnels).
+    const killSwitch = decideKillSwitch({
+      peers: config.peers,
+      setting: settings.killSwitch,
+      allowLan: settings.allowLan,
+    });
+    this.options.log.info('kill switch', {
+      on: killSwitch.options !== null,
+      why: killSwitch.reason,
+      allowLan: killSwitch.options?.allowLan ?? false,
+    });
     this.apply({
       type: 'connect',
       profileId,

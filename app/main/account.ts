@@ -26,6 +26,7 @@ import {
   type SigninLogger,
   type StoredSession,
 } from '../signin/index.js';
+import type { PortalSessionDeps } from '../signin/portal-session.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 
 export interface AccountOptions {
@@ -39,11 +40,21 @@ export interface AccountOptions {
   onState: (state: AccountState) => void;
   /** Where slipstream:// links arrive, for the app-scheme redirect fallback. */
   deepLinks?: DeepLinkInbox;
-  /** For tests: the portal session's timings. */
-  sessionDeps?: { pollIntervalMs?: number };
+  /** For tests: the portal session's timings, clock and provider. */
+  sessionDeps?: Partial<
+    Pick<
+      PortalSessionDeps,
+      'pollIntervalMs' | 'retryDelayMs' | 'authority' | 'fetch' | 'now' | 'setTimer'
+    >
+  >;
 }
 
 const Link = z.object({ profileId: z.string().max(64), deviceId: z.string().max(200) });
+
+function endOf(stored: StoredSession): number | null {
+  const end = stored.tokens.sessionEndsAt;
+  return end === undefined ? null : Math.max(0, Math.round(end));
+}
 
 function sentence(err: unknown): string {
   if (err instanceof SigninError) return err.message;
@@ -203,6 +214,14 @@ export class Account {
       store: this.options.store,
       ...this.options.sessionDeps,
     });
+    // A renewal moves the sign-in's end (where the provider tells it): the UI and the
+    // notifications follow.
+    session.on('changed', (stored) => {
+      const now = this.current;
+      if (this.session !== session || now.status !== 'signed-in') return;
+      const expiresAt = endOf(stored);
+      if (now.expiresAt !== expiresAt) this.set({ ...now, expiresAt });
+    });
     session.on('ended', (_reason, message) => {
       if (this.session !== session) return;
       this.session = null;
@@ -222,6 +241,7 @@ export class Account {
       device: s.device.name.slice(0, 200),
       profileId: this.profileId,
       notice: this.options.notice ?? null,
+      expiresAt: endOf(s),
     });
   }
 

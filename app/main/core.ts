@@ -168,7 +168,12 @@ export async function startMainCore(options: MainCoreOptions): Promise<MainCore>
       try {
         const call = toHelper[name] as (r: unknown) => Promise<unknown>;
         const value = await call(request);
-        if (name === 'importProfile' || name === 'renameProfile' || name === 'removeProfile')
+        if (
+          name === 'importProfile' ||
+          name === 'renameProfile' ||
+          name === 'removeProfile' ||
+          name === 'setProfileSettings'
+        )
           void refreshProfiles().catch(() => {});
         return value;
       } catch (err) {

@@ -27,6 +27,18 @@ export interface TokenSet {
   refresh: string;
   /** Milliseconds since the epoch. */
   expiresAt: number;
+  /**
+   * When the sign-in itself ends unless renewed (ms since the epoch): the refresh
+   * token's lifetime, where the provider says (Keycloak's `refresh_expires_in`; not
+   * part of OAuth, so most providers do not, and 0 there means "no end"). Absent = unknown.
+   */
+  sessionEndsAt?: number;
+}
+
+/** `refresh_expires_in` (seconds) as an end time; anything but a positive number is unknown. */
+export function sessionEndFrom(refreshExpiresIn: unknown, now: number): number | undefined {
+  if (typeof refreshExpiresIn !== 'number' || !Number.isFinite(refreshExpiresIn)) return undefined;
+  return refreshExpiresIn > 0 ? now + Math.round(refreshExpiresIn * 1000) : undefined;
 }
 
 export interface AccountClaims {
@@ -88,7 +100,13 @@ function tokenSet(
     );
   }
   const lifetime = response.expiresIn() ?? DEFAULT_TOKEN_LIFETIME_S;
-  return { access: response.access_token, refresh: refreshToken, expiresAt: now + lifetime * 1000 };
+  const sessionEndsAt = sessionEndFrom(response['refresh_expires_in'], now);
+  return {
+    access: response.access_token,
+    refresh: refreshToken,
+    expiresAt: now + lifetime * 1000,
+    ...(sessionEndsAt === undefined ? {} : { sessionEndsAt }),
+  };
 }
 
 function accountOf(claims: client.IDToken | undefined): AccountClaims {

@@ -19,6 +19,8 @@ export const StoredSessionSchema = z.object({
     refresh: z.string().min(1),
     /** Milliseconds since the epoch. */
     expiresAt: z.number(),
+    /** When the sign-in ends unless renewed, where the provider says (oidc.ts TokenSet). */
+    sessionEndsAt: z.number().optional(),
   }),
   account: z.object({
     sub: z.string().min(1),

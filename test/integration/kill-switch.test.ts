@@ -4,6 +4,7 @@
 // and logs, the source address of every request: 10.200.0.2 means through the tunnel,
 // 10.99.0.2 or fd99::2 means the request left outside it (a leak while the kill switch is on).
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
   cleanupAll,
@@ -16,11 +17,12 @@ import {
   type Topology,
 } from '../harness/index.js';
 import { CLI, logLines, startSlipstream } from './slipstream.js';
+import { APP_DIRECT_SOURCES, APP_TUNNEL_SOURCE, startAppClient } from './app-client.js';
 
 const INTERNET_V4 = '192.0.2.80';
 const INTERNET_V6 = '2001:db8::80';
 const TUNNEL_SOURCE = '10.200.0.2';
-const DIRECT_SOURCES = ['10.99.0.2', 'fd99::2'];
+const DIRECT_SOURCES = ['10.99.0.2', 'fd99::2', ...APP_DIRECT_SOURCES];
 
 // Listens on 8080 and on 53 (to stand in for a DNS server on the LAN), dual-stack.
 const HTTP_SERVER = `
@@ -42,11 +44,23 @@ interface Answer {
   error: string;
 }
 
-async function get(ns: Namespace, host: string, port = 8080, timeoutSec = 3): Promise<Answer> {
+/** `device`: bind to that interface (SO_BINDTODEVICE), i.e. leave outside the tunnel. */
+async function get(
+  ns: Namespace,
+  host: string,
+  port = 8080,
+  timeoutSec = 3,
+  device?: string,
+): Promise<Answer> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
-  const r = await ns.run('curl', ['-sS', '--globoff', '--max-time', String(timeoutSec), url], {
-    timeoutMs: (timeoutSec + 5) * 1000,
-  });
+  const bind = device === undefined ? [] : ['--interface', device];
+  const r = await ns.run(
+    'curl',
+    ['-sS', '--globoff', '--max-time', String(timeoutSec), ...bind, url],
+    {
+      timeoutMs: (timeoutSec + 5) * 1000,
+    },
+  );
   return { ok: r.code === 0, body: r.stdout.trim(), error: r.stderr.trim() };
 }
 
@@ -67,8 +81,8 @@ describe('kill switch (slipstream up, nftables)', () => {
       dns: ['10.200.0.1'],
       peers: topo.clientConfig().peers.map((p) => ({ ...p, allowedIps: ['0.0.0.0/0'] })),
     });
-  const table = async () =>
-    (await topo.clientNs.run('nft', ['list', 'table', 'inet', 'slipstream'])).code === 0;
+  const table = async (ns: Namespace = topo.clientNs) =>
+    (await ns.run('nft', ['list', 'table', 'inet', 'slipstream'])).code === 0;
 
   before(async () => {
     requireRoot();
@@ -93,6 +107,8 @@ describe('kill switch (slipstream up, nftables)', () => {
     });
   });
   after(async () => {
+    // The SIGKILL case's state directory (`slipstream down` empties it, the directory stays).
+    if (topo) rmSync(stateEnv().SLIPSTREAM_STATE_DIR, { recursive: true, force: true });
     await cleanupAll();
   });
 
@@ -196,44 +212,121 @@ describe('kill switch (slipstream up, nftables)', () => {
     assert.match(again.stdout, /Nothing to remove/);
   });
 
-  test('server gone for 2 minutes: nothing leaks, traffic is back within 10 s of its return', async () => {
+  // One outage for both paths, so the suite pays for it once: the CLI client here and the
+  // desktop app's path (the real helper and its state machine, app-client.ts) in a second
+  // namespace, both full IPv4 tunnels to the same server. 3 minutes (the app path's
+  // requirement) covers the CLI's 2.
+  test('server gone for 3 minutes: CLI and app keep blocking and reconnecting; traffic returns', async () => {
+    const app = await startAppClient(topo);
     const client = await startSlipstream(topo.clientNs, await fullTunnelV4());
     try {
+      await app.ipc.connect({ profileId: app.profileId });
       await waitFor(async () => (await get(topo.clientNs, INTERNET_V4)).ok || null, {
         timeoutMs: 10_000,
         what: 'the internet through the tunnel',
       });
+      // Connect only starts it: ask before probing, or a probe could race the start-up.
+      await waitFor(async () => (await app.ipc.getState({})).status === 'connected', {
+        timeoutMs: 15_000,
+        what: 'the app path connected',
+      });
+      const appUp = await waitFor(
+        async () => {
+          const a = await get(app.ns, INTERNET_V4);
+          return a.ok ? a : null;
+        },
+        { timeoutMs: 15_000, what: 'the internet through the app path tunnel' },
+      );
+      assert.equal(appUp.body, APP_TUNNEL_SOURCE);
+      assert.ok(await table(app.ns), 'the app path has the kill switch on (full tunnel)');
       const leaksBefore = leaks().length;
+      const statesBefore = app.states.length;
+
       await topo.server.stop();
-      const until = Date.now() + 120_000;
+      const stoppedAt = Date.now();
+      const until = stoppedAt + 180_000;
+      const attempts: number[] = [];
       let tries = 0;
       while (Date.now() < until) {
-        const a = await get(topo.clientNs, INTERNET_V4, 8080, 2);
-        assert.equal(a.ok, false, `answered while the server was down: ${a.body}`);
+        const [cli, viaApp] = await Promise.all([
+          get(topo.clientNs, INTERNET_V4, 8080, 2),
+          get(app.ns, INTERNET_V4, 8080, 2),
+        ]);
+        assert.equal(cli.ok, false, `answered while the server was down: ${cli.body}`);
+        assert.equal(
+          viaApp.ok,
+          false,
+          `app path answered while the server was down: ${viaApp.body}`,
+        );
         if (tries++ % 10 === 0) {
           assert.equal((await get(topo.clientNs, INTERNET_V6, 8080, 1)).ok, false);
           assert.ok(await table(), 'still blocking');
+          // The app path: a request bound to the veth (outside the tunnel), IPv6 and the
+          // LAN are all refused while it reconnects.
+          const outside = await get(app.ns, INTERNET_V4, 8080, 1, app.vethName);
+          assert.equal(outside.ok, false, `left outside the app tunnel: ${outside.body}`);
+          assert.equal((await get(app.ns, INTERNET_V6, 8080, 1)).ok, false, 'app IPv6');
+          assert.equal((await get(app.ns, app.lanV4, 8080, 1)).ok, false, 'app LAN');
+          assert.ok(await table(app.ns), 'the app path still blocks');
+        }
+        const s = await app.ipc.getState({});
+        // A session counts as lost once a handshake has gone unanswered for 15 s, which
+        // the engine's timers start up to 15 s after the last answer: reconnecting by 60 s.
+        if (Date.now() - stoppedAt >= 60_000) {
+          assert.equal(s.status, 'reconnecting', `app state ${JSON.stringify(s)}`);
+          assert.equal(s.status === 'reconnecting' && s.blocking, true, 'says it blocks');
+          if (s.status === 'reconnecting') attempts.push(s.attempt);
         }
         await new Promise((r) => setTimeout(r, 1_000));
       }
-      assert.equal(leaks().length, leaksBefore, 'no request left outside the tunnel');
+      assert.equal(leaks().length, leaksBefore, 'no request left outside either tunnel');
       assert.ok(client.proc.isRunning(), 'the client never gave up');
+      const seen = app.states.slice(statesBefore).map((s) => s.status);
+      assert.ok(seen.includes('reconnecting'), `app states: ${seen.join(' ')}`);
+      assert.ok(
+        seen.every((s) => s === 'connected' || s === 'reconnecting'),
+        `the app never gave up: ${[...new Set(seen)].join(' ')}`,
+      );
+      assert.ok(attempts.length >= 8, `sampled ${attempts.length} times`);
+      assert.ok(
+        attempts.every((a, i) => i === 0 || a >= attempts[i - 1]!),
+        `attempts never go back: ${attempts.join(' ')}`,
+      );
+      assert.ok(attempts.at(-1)! >= 5, `attempts rose: ${attempts.join(' ')}`);
+      process.stdout.write(
+        `# app path attempts while the server was down: ${[...new Set(attempts)].join(' ')}\n`,
+      );
 
       await topo.server.restart();
       const restarted = Date.now();
-      const back = await waitFor(
-        async () => {
-          const a = await get(topo.clientNs, INTERNET_V4, 8080, 1);
-          return a.ok ? a : null;
-        },
-        { timeoutMs: 30_000, intervalMs: 200, what: 'traffic after the server returned' },
-      );
-      const seconds = (Date.now() - restarted) / 1000;
+      const [back, appBack] = await Promise.all([
+        waitFor(
+          async () => {
+            const a = await get(topo.clientNs, INTERNET_V4, 8080, 1);
+            return a.ok ? { ...a, at: Date.now() } : null;
+          },
+          { timeoutMs: 30_000, intervalMs: 200, what: 'traffic after the server returned' },
+        ),
+        waitFor(
+          async () =>
+            (await app.ipc.getState({})).status === 'connected' ? { at: Date.now() } : null,
+          { timeoutMs: 45_000, intervalMs: 200, what: 'the app path connected again' },
+        ),
+      ]);
+      const seconds = (back.at - restarted) / 1000;
       assert.equal(back.body, TUNNEL_SOURCE);
       assert.ok(seconds <= 10, `traffic returned ${seconds} s after the server restarted`);
       process.stdout.write(`# traffic returned ${seconds.toFixed(1)} s after the server restart\n`);
+      const appSeconds = (appBack.at - restarted) / 1000;
+      process.stdout.write(`# app path connected ${appSeconds.toFixed(1)} s after the restart\n`);
+      assert.equal((await get(app.ns, INTERNET_V4)).body, APP_TUNNEL_SOURCE, 'app traffic flows');
+
+      await app.ipc.disconnect({});
+      assert.equal(await table(app.ns), false, 'Disconnect lifts the app path kill switch');
+      assert.equal((await get(app.ns, INTERNET_V4)).body, APP_DIRECT_SOURCES[0], 'direct again');
     } finally {
       assert.equal(await client.stop('SIGINT'), 0);
+      await app.stop();
     }
     assert.equal(await table(), false);
   });

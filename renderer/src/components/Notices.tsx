@@ -11,6 +11,7 @@ import {
   initialNotifyMemory,
   type Notice,
 } from '../../../ipc/notifications.js';
+import { useAccount } from '../hooks/useAccount.js';
 import { useAppInfo } from '../hooks/useAppInfo.js';
 import { useTunnelState } from '../hooks/useTunnelState.js';
 import './notices.css';
@@ -27,6 +28,8 @@ interface Shown extends Notice {
 export function Notices() {
   const info = useAppInfo();
   const { state } = useTunnelState();
+  const account = useAccount().data;
+  const signInExpiresAt = account?.status === 'signed-in' ? (account.expiresAt ?? null) : null;
   const memory = useRef(initialNotifyMemory);
   const nextId = useRef(0);
   const [shown, setShown] = useState<Shown[]>([]);
@@ -35,7 +38,7 @@ export function Notices() {
 
   useEffect(() => {
     if (!enabled || state === null) return;
-    const out = decideNotifications(memory.current, { tunnel: state }, Date.now());
+    const out = decideNotifications(memory.current, { tunnel: state, signInExpiresAt }, Date.now());
     memory.current = out.memory;
     if (out.notices.length === 0) return;
     const added = out.notices.map((n) => ({ ...n, id: nextId.current++ }));
@@ -46,7 +49,7 @@ export function Notices() {
       setShown((list) => list.filter((n) => !added.includes(n)));
     }, NOTICE_MS);
     timers.current.add(timer);
-  }, [enabled, state]);
+  }, [enabled, state, signInExpiresAt]);
   useEffect(() => {
     const pending = timers.current;
     return () => pending.forEach((t) => clearTimeout(t));

@@ -252,3 +252,33 @@ test('importing a large profile does not stall this thread (it carries the tunne
     tmp.remove();
   }
 });
+
+test('profile settings: defaults, changed one at a time, kept across a reopen, validated', async () => {
+  const tmp = makeTempDir('ss-profiles-');
+  try {
+    const dir = path.join(tmp.path, 'profiles');
+    const store = await ProfileStore.open(dir);
+    const result = await store.import('home.conf', GOOD);
+    assert.ok(result.ok);
+    const id = result.profile.id;
+    assert.deepEqual(result.profile.settings, { killSwitch: null, allowLan: false });
+    assert.deepEqual((await store.get(id)).settings, { killSwitch: null, allowLan: false });
+
+    const updated = await store.setSettings(id, { allowLan: true });
+    assert.deepEqual(updated.settings, { killSwitch: null, allowLan: true });
+    assert.ok(ProfileSummary.safeParse(updated).success);
+    await store.setSettings(id, { killSwitch: false });
+    assert.deepEqual((await store.list())[0]?.settings, { killSwitch: false, allowLan: true });
+    await assert.rejects(store.setSettings(id, { allowLan: 'yes' as never }));
+    await assert.rejects(store.setSettings('0123456789abcdef', {}), ProfileNotFound);
+    await store.close();
+
+    const again = await ProfileStore.open(dir);
+    assert.deepEqual((await again.get(id)).settings, { killSwitch: false, allowLan: true });
+    assert.deepEqual((await again.list())[0]?.settings, { killSwitch: false, allowLan: true });
+    assert.equal((await stat(path.join(dir, `${id}.json`))).mode & 0o777, 0o600);
+    await again.close();
+  } finally {
+    tmp.remove();
+  }
+});

@@ -38,6 +38,8 @@ interface Scripted {
   /** Resolves the pending start. */
   release(): void;
   fail: Error | null;
+  /** The kill switch each start was asked for, in order. */
+  killSwitches: TunnelOptions['killSwitch'][];
 }
 
 function scripted(opts: { hold?: boolean } = {}): Scripted {
@@ -52,9 +54,11 @@ function scripted(opts: { hold?: boolean } = {}): Scripted {
     rx: 0,
     lastHandshake: null,
     fail: null,
+    killSwitches: [],
     release: () => release(),
     start: async (_config, options: TunnelOptions) => {
       s.starts++;
+      s.killSwitches.push(options.killSwitch);
       s.maxConcurrent = Math.max(s.maxConcurrent, ++running);
       s.events = options.onEvent ?? null;
       try {
@@ -273,4 +277,26 @@ test('switching profiles while a start is under way: starts never overlap, the s
   assert.equal(s.probes, 1, 'only the wanted tunnel was probed');
   await c.close();
   assert.equal(s.stops, 2);
+});
+
+test("the profile's kill switch and allow-LAN settings decide what the tunnel is started with", async () => {
+  const s = scripted();
+  const { c } = controller(s);
+  // CONFIG is a full tunnel: the default is on, without the LAN.
+  await c.connect('p1', CONFIG);
+  await c.disconnect();
+  await c.connect('p1', CONFIG, { killSwitch: null, allowLan: true });
+  await c.disconnect();
+  await c.connect('p1', CONFIG, { killSwitch: false, allowLan: true });
+  s.events?.({ name: 'handshake-complete', peer: 'k', role: 'initiator' });
+  s.events?.({ name: 'handshake-gave-up', peer: 'k' });
+  const lost = c.state;
+  assert.equal(lost.status, 'reconnecting');
+  assert.equal(
+    lost.status === 'reconnecting' && lost.blocking,
+    false,
+    'no kill switch: not blocking',
+  );
+  await c.disconnect();
+  assert.deepEqual(s.killSwitches, [{ allowLan: false }, { allowLan: true }, null]);
 });

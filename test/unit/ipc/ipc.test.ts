@@ -47,6 +47,10 @@ const handlers: Handlers = {
       : { ok: false, problems: [{ line: 1, message: 'expected [Interface] or [Peer]' }] },
   renameProfile: () => ({}),
   removeProfile: () => ({}),
+  setProfileSettings: ({ settings }) => ({
+    ...profile,
+    settings: { killSwitch: null, allowLan: false, ...settings },
+  }),
   getSettings: () => settings,
   setSettings: (patch) => (settings = { ...settings, ...patch }),
   getHelperSettings: () => helperSettings,
@@ -189,4 +193,29 @@ test('a dispatcher for a subset (the helper) refuses the other commands as unkno
     ok: false,
     error: { code: 'unknown-command', message: 'unknown command' },
   });
+});
+
+test('setProfileSettings: only the two settings, each of its own type, cross', async () => {
+  const { transport, dispatch } = loopback();
+  const client = createClient(transport);
+  const updated = await client.setProfileSettings({
+    profileId: 'p1',
+    settings: { killSwitch: false, allowLan: true },
+  });
+  assert.deepEqual(updated.settings, { killSwitch: false, allowLan: true });
+  const back = await client.setProfileSettings({ profileId: 'p1', settings: { killSwitch: null } });
+  assert.deepEqual(back.settings, { killSwitch: null, allowLan: false });
+  for (const settings of [{ allowLan: 'yes' }, { killSwitch: 1 }, { dns: '1.1.1.1' }]) {
+    // Refused by the sender, and by the receiver when a sender does not check.
+    await rejects(
+      client.setProfileSettings({ profileId: 'p1', settings } as never),
+      'invalid-request',
+    );
+    const raw = (await dispatch('setProfileSettings', { profileId: 'p1', settings })) as {
+      ok: boolean;
+      error?: { code: string };
+    };
+    assert.equal(raw.ok, false, JSON.stringify(settings));
+    assert.equal(raw.error?.code, 'invalid-request');
+  }
 });

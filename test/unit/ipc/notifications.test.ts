@@ -173,3 +173,19 @@ test('a reconnecting state whose kill switch blocks says so once, without a sepa
   feed(blocked(3), 3_000);
   assert.equal(kinds.filter((k) => k === 'traffic-blocked').length, 1);
 });
+
+test('a block left by an earlier run (disconnected, blocked): one traffic-blocked notice', () => {
+  const blocked: TunnelState = {
+    status: 'disconnected',
+    profileId: 'p',
+    blocked: { reason: 'left by an earlier run' },
+  };
+  const { kinds, bodies } = run([
+    [disconnected, 0],
+    [blocked, 1000],
+    [blocked, 2000],
+    [disconnected, 3000],
+  ]);
+  assert.deepEqual(kinds, ['traffic-blocked']);
+  assert.match(bodies[0]!, /blocking traffic outside the tunnel/);
+});

@@ -20,6 +20,8 @@ export interface FakeProvider {
   claims: Record<string, unknown>;
   /** When set, the token endpoint answers this OAuth error. */
   tokenError: string | null;
+  /** When set, token answers carry Keycloak's `refresh_expires_in` (seconds). */
+  refreshExpiresIn: unknown;
   revoked: string[];
 }
 
@@ -28,6 +30,7 @@ export function fakeProvider(): FakeProvider {
     tokenRequests: [],
     claims: {},
     tokenError: null,
+    refreshExpiresIn: undefined,
     revoked: [],
   };
   const config = new client.Configuration(
@@ -74,6 +77,9 @@ export function fakeProvider(): FakeProvider {
       refresh_token: form.get('grant_type') === 'refresh_token' ? 'rt-2' : 'rt-1',
       token_type: 'Bearer',
       expires_in: 600,
+      ...(provider.refreshExpiresIn === undefined
+        ? {}
+        : { refresh_expires_in: provider.refreshExpiresIn }),
       id_token: idToken,
     });
   };

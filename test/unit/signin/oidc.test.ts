@@ -11,6 +11,7 @@ import {
 import {
   APP_REDIRECT_URI,
   refreshTokens,
+  sessionEndFrom,
   revokeRefreshToken,
   signInWithLoopback,
   startSignIn,
@@ -284,4 +285,20 @@ test('refresh keeps or rotates the refresh token; invalid_grant is an expired se
   await assert.rejects(refreshTokens(provider.config, 'rt-2'), SessionExpiredError);
   await revokeRefreshToken(provider.config, 'rt-2');
   assert.deepEqual(provider.revoked, ['rt-2']);
+});
+
+test("the sign-in's end: Keycloak's refresh_expires_in when positive, otherwise unknown", async () => {
+  const provider = fakeProvider();
+  const plain = await refreshTokens(provider.config, 'rt-1', () => 1_000);
+  assert.equal(plain.sessionEndsAt, undefined, 'most providers do not say');
+  provider.refreshExpiresIn = 1800;
+  const told = await refreshTokens(provider.config, 'rt-1', () => 1_000);
+  assert.equal(told.sessionEndsAt, 1_801_000);
+  for (const odd of [0, -5, '1800', null, Number.NaN]) {
+    provider.refreshExpiresIn = odd;
+    const t = await refreshTokens(provider.config, 'rt-1', () => 1_000);
+    assert.equal(t.sessionEndsAt, undefined, `refresh_expires_in ${String(odd)}`);
+  }
+  assert.equal(sessionEndFrom(1.5, 0), 1500);
+  assert.equal(sessionEndFrom(Infinity, 0), undefined);
 });

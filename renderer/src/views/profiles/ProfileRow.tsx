@@ -8,6 +8,7 @@ import type { ProfileSummary } from '../../../../ipc/schema.js';
 import { useClient } from '../../ipc/context.js';
 import { useAction } from '../../hooks/useAction.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { ProfileSettings } from './ProfileSettings.js';
 
 export function ProfileRow(props: { profile: ProfileSummary; onChanged: () => void }) {
   const { profile } = props;
@@ -85,6 +86,7 @@ export function ProfileRow(props: { profile: ProfileSummary; onChanged: () => vo
         <dt>Full tunnel</dt>
         <dd>{profile.fullTunnel ? 'Yes' : 'No'}</dd>
       </dl>
+      <ProfileSettings profile={profile} onChanged={props.onChanged} />
       {!editing && (
         <div className="button-row">
           <button

@@ -58,7 +58,16 @@ export function StateDetails(props: {
     case 'signed-out':
       return <p>Sign in to your organisation's portal to use Slipstream.</p>;
     case 'disconnected':
-      return <p>{name ? `Not connected. Last profile: ${name}.` : 'Not connected.'}</p>;
+      return (
+        <>
+          <p>{name ? `Not connected. Last profile: ${name}.` : 'Not connected.'}</p>
+          {state.blocked && (
+            <p data-testid="kill-switch-blocking">
+              {state.blocked.reason} Connect to use the VPN again, or Disconnect to lift the block.
+            </p>
+          )}
+        </>
+      );
     case 'connecting':
       return (
         <p>

@@ -10,7 +10,7 @@ import { useProfiles } from '../../hooks/useProfiles.js';
 import { useTunnelState } from '../../hooks/useTunnelState.js';
 import { AccountPanel } from './AccountPanel.js';
 import { StateDetails } from './StateDetails.js';
-import { isActive, STATUS_LABELS } from './status-label.js';
+import { isActive, isBlockedWithoutTunnel, statusLabel } from './status-label.js';
 import { ThroughputGraph } from './ThroughputGraph.js';
 import './status.css';
 
@@ -42,7 +42,7 @@ export function StatusView() {
         <p className="state-line">
           <span className="state-dot" aria-hidden="true" />
           <span role="status" aria-live="polite" className="state-word">
-            {state ? STATUS_LABELS[state.status] : 'Loading…'}
+            {state ? statusLabel(state) : 'Loading…'}
           </span>
         </p>
         {state && (
@@ -102,8 +102,9 @@ export function StatusView() {
           </button>
           <button
             type="button"
-            // Not blocked by a pending Connect: disconnecting is how one cancels it.
-            disabled={!active}
+            // Not blocked by a pending Connect: disconnecting is how one cancels it. It also
+            // lifts a kill switch an earlier run left blocking.
+            disabled={!active && !isBlockedWithoutTunnel(state)}
             onClick={() => void action.run(() => client.disconnect({}))}
           >
             Disconnect

@@ -10,6 +10,17 @@ export const STATUS_LABELS: Record<TunnelState['status'], string> = {
   error: 'Error',
 };
 
+/** The status word; a disconnected tunnel whose kill switch still blocks says so. */
+export function statusLabel(state: TunnelState): string {
+  if (state.status === 'disconnected' && state.blocked) return 'Blocked';
+  return STATUS_LABELS[state.status];
+}
+
+/** A kill switch blocks with no tunnel up (an earlier run's): Disconnect lifts it. */
+export function isBlockedWithoutTunnel(state: TunnelState | null): boolean {
+  return state !== null && state.status === 'disconnected' && state.blocked !== undefined;
+}
+
 /** Statuses in which the tunnel is (being) up, so Disconnect applies and Connect does not. */
 export function isActive(state: TunnelState | null): boolean {
   return (
