@@ -128,11 +128,17 @@ export class TunnelController {
     this.apply({ type: 'dismiss' });
   }
 
-  /** Takes the tunnel down (helper shutdown), after any start under way has finished. */
+  /**
+   * Takes the tunnel down (helper shutdown), after any start under way has finished.
+   * Not a disconnect: while the user wants the tunnel, its kill switch stays blocking
+   * (fail closed through a service stop or restart); Disconnect, `slipstream down`, or
+   * the next connect lift or replace it.
+   */
   async close(): Promise<void> {
     this.generation++;
     this.stopTicker();
-    await this.serially(() => this.takeDown());
+    const wanted = LIVE.has(this.machine.state.status);
+    await this.serially(() => this.takeDown({ keepKillSwitch: wanted }));
   }
 
   private async start(
@@ -268,12 +274,12 @@ export class TunnelController {
     void this.takeDown();
   }
 
-  private takeDown(): Promise<void> {
+  private takeDown(how: { keepKillSwitch?: boolean } = {}): Promise<void> {
     const tunnel = this.tunnel;
     this.tunnel = null;
     if (tunnel) {
       this.stopping = this.stopping.then(() =>
-        tunnel.stop().catch((err: unknown) => {
+        tunnel.stop(how).catch((err: unknown) => {
           this.options.log.error('could not take the tunnel down cleanly', { error: err });
         }),
       );

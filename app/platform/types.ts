@@ -59,8 +59,12 @@ export interface ConfiguredTunnel {
   readonly socketMark: number;
   /** Whether the kill switch is on (blocking everything outside the tunnel). */
   readonly killSwitch: boolean;
-  /** Undoes every change; safe to call twice (the second call returns the first result). */
-  teardown(): Promise<TeardownSummary>;
+  /**
+   * Undoes every change; safe to call twice (the second call returns the first result).
+   * `keepKillSwitch` leaves the kill switch blocking (and in the journal): the helper
+   * stopping while the user still wants the tunnel is not a disconnect. Linux only so far.
+   */
+  teardown(options?: TeardownRequest): Promise<TeardownSummary>;
 }
 
 /** One cleaned-up earlier run, as plain fields for a log line. */
@@ -74,6 +78,10 @@ export interface StaleCleanup {
   errors: string[];
   /** Left in place on purpose: a dead run's kill switch, kept blocking. */
   kept: string[];
+}
+
+export interface TeardownRequest {
+  keepKillSwitch?: boolean;
 }
 
 export interface RecoverStaleOptions {

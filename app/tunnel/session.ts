@@ -39,8 +39,12 @@ export interface RunningTunnel {
   stats(): TunnelStats;
   /** Starts a handshake with every peer that has no session (keepalive otherwise). */
   probePeers(): void;
-  /** Removes everything the tunnel configured. Safe to call twice. */
-  stop(): Promise<void>;
+  /**
+   * Removes everything the tunnel configured. Safe to call twice (the first call's
+   * options decide). `keepKillSwitch`: leave the kill switch blocking, for a stop that
+   * is not the user's disconnect (the helper shutting down while the tunnel is wanted).
+   */
+  stop(options?: { keepKillSwitch?: boolean }): Promise<void>;
 }
 
 /** Everything the tunnel counts, for logs and for the app. */
@@ -130,6 +134,8 @@ export async function startTunnel(
     }
   };
 
+  // Set by stop({ keepKillSwitch }) before the rollback runs; a failed start never keeps it.
+  let keepKillSwitch = false;
   let tun: TunDevice;
   let udp: UdpSocket;
   let configured: ConfiguredTunnel;
@@ -156,7 +162,7 @@ export async function startTunnel(
       log: log.child('system'),
       killSwitch: options.killSwitch ?? null,
     });
-    undo.push(() => configured.teardown().then(() => undefined));
+    undo.push(() => configured.teardown({ keepKillSwitch }).then(() => undefined));
     step('udp');
     try {
       udp = addon.openUdp({
@@ -246,10 +252,15 @@ export async function startTunnel(
         engine.probePeers();
         started.reconnectAttempt();
       },
-      stop: () => {
+      stop: (how = {}) => {
         stopped ??= (async () => {
           if (statsTimer) clearInterval(statsTimer);
-          log.info('tunnel going down', { interface: tun.name, ...summarize(stats()) });
+          keepKillSwitch = how.keepKillSwitch === true && configured.killSwitch;
+          log.info('tunnel going down', {
+            interface: tun.name,
+            ...(keepKillSwitch ? { killSwitch: 'kept blocking' } : {}),
+            ...summarize(stats()),
+          });
           await rollback();
           log.info('tunnel down', { interface: tun.name });
         })();

@@ -1,7 +1,9 @@
-// Fail closed through a helper crash, as the user sees it: a full-tunnel profile is
-// connected with the kill switch on, the helper is SIGKILLed (its kill switch stays in
-// nftables) and the service starts again. The GUI, reattaching, must not say a plain
-// "Not connected": it says traffic is blocked and why, and its Disconnect lifts the block.
+// Fail closed through a helper crash and an orderly service restart, as the user sees it:
+// a full-tunnel profile is connected with the kill switch on, the helper is SIGKILLed (its
+// kill switch stays in nftables) and the service starts again. The GUI, reattaching, must
+// not say a plain "Not connected": it says traffic is blocked and why. Connected again, the
+// helper is stopped with SIGTERM (what `systemctl restart` sends): the user did not
+// disconnect, so the block stays through that too; Disconnect lifts it.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -73,7 +75,7 @@ describe('a kill switch that outlives a crashed helper, in the GUI', () => {
     await cleanupAll();
   });
 
-  test('after the helper is killed and restarts, the GUI says "Blocked" and Disconnect lifts it', async () => {
+  test('after the helper is killed, or stopped while connected, the GUI says "Blocked"; Disconnect lifts it', async () => {
     let helper = await startHelper();
     const gui = await startWebApp(topo.clientNs, { helperSocket: socket });
     const page = await browser.newPage();
@@ -115,6 +117,25 @@ describe('a kill switch that outlives a crashed helper, in the GUI', () => {
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS, 'status-blocked.png'), fullPage: true });
       assert.equal(await lanReachable(), false, 'still blocking, as the GUI says');
+
+      // Connect again (the new run replaces the dead run's block), then an orderly stop.
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      await waitFor(async () => /Connected/.test(await statusText(page)), {
+        timeoutMs: 20_000,
+        what: 'Connected again',
+      });
+      helper.child.kill('SIGTERM');
+      await helper.exited;
+      assert.ok(
+        await table(),
+        'a service stop while connected is not a disconnect: still blocking',
+      );
+      assert.equal(await lanReachable(), false, 'the LAN stays blocked with the helper stopped');
+      helper = await startHelper();
+      await waitFor(async () => /^Blocked$/.test((await statusText(page)).trim()), {
+        timeoutMs: 20_000,
+        what: 'the GUI to show the block after the restart',
+      });
 
       const disconnect = page.getByRole('button', { name: 'Disconnect', exact: true });
       assert.equal(await disconnect.isEnabled(), true, 'Disconnect is offered');

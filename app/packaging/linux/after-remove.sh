@@ -25,6 +25,11 @@ case "$1" in
     if [ -d /run/systemd/system ]; then
       systemctl stop 'slipstream-helper@*.service' || true
     fi
+    # A stop while the tunnel is wanted keeps its kill switch blocking (fail closed);
+    # removing the package is the user's disconnect, so the block goes with it.
+    if command -v nft >/dev/null 2>&1; then
+      nft delete table inet slipstream 2>/dev/null || true
+    fi
     for link in /etc/systemd/system/*.wants/slipstream-helper@*.service; do
       [ -L "$link" ] && rm -f "$link"
     done

@@ -153,10 +153,13 @@ export async function configureTunnel(
     killSwitch,
     table: plan.table,
     stateFile,
-    teardown: () => {
+    teardown: (request = {}) => {
       result ??= (async () => {
         const all: Journal = { ...journal, entries: [...inherited, ...journal.entries] };
         const report = await teardown(addon, all, {
+          ...(request.keepKillSwitch
+            ? { keep: (e: JournalEntry) => e.kind === 'kill-switch' }
+            : {}),
           ...(options.dns ? { dns: options.dns } : {}),
           ...(options.sysctlRoot ? { sysctlRoot: options.sysctlRoot } : {}),
           ...(options.firewall ? { firewall: options.firewall } : {}),

@@ -78,6 +78,8 @@ test('deb scripts install and remove the unit and policy; purge forgets the prof
   const remove = read('after-remove.sh');
   assert.match(remove, /remove \| purge\)/);
   assert.match(remove, /systemctl stop 'slipstream-helper@\*\.service'/);
+  // After the stop (which keeps a wanted tunnel's block), removal lifts the kill switch.
+  assert.match(remove, /systemctl stop[^]*nft delete table inet slipstream/);
   assert.match(remove, /if \[ "\$1" = purge \]; then\n\s+rm -rf \/var\/lib\/slipstream/);
 });
 

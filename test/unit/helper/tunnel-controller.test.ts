@@ -40,6 +40,8 @@ interface Scripted {
   fail: Error | null;
   /** The kill switch each start was asked for, in order. */
   killSwitches: TunnelOptions['killSwitch'][];
+  /** What each stop was asked to keep, in order. */
+  stopRequests: { keepKillSwitch?: boolean }[];
 }
 
 function scripted(opts: { hold?: boolean } = {}): Scripted {
@@ -55,6 +57,7 @@ function scripted(opts: { hold?: boolean } = {}): Scripted {
     lastHandshake: null,
     fail: null,
     killSwitches: [],
+    stopRequests: [],
     release: () => release(),
     start: async (_config, options: TunnelOptions) => {
       s.starts++;
@@ -87,7 +90,10 @@ function scripted(opts: { hold?: boolean } = {}): Scripted {
               ],
             },
           }) as unknown as ReturnType<RunningTunnel['stats']>,
-        stop: async () => void s.stops++,
+        stop: async (how = {}) => {
+          s.stops++;
+          s.stopRequests.push(how);
+        },
       };
       return tunnel;
     },
@@ -299,4 +305,34 @@ test("the profile's kill switch and allow-LAN settings decide what the tunnel is
   );
   await c.disconnect();
   assert.deepEqual(s.killSwitches, [{ allowLan: false }, { allowLan: true }, null]);
+});
+
+test('a helper shutdown while the tunnel is wanted keeps its kill switch; a disconnect does not', async () => {
+  // Connected, then the service stops (SIGTERM, systemctl restart): not the user's
+  // disconnect, so the tunnel goes but its block stays (fail closed).
+  const wanted = scripted();
+  const a = controller(wanted).c;
+  await a.connect('p1', CONFIG);
+  wanted.events?.({ name: 'handshake-complete', peer: 'k', role: 'initiator' });
+  assert.equal(statusOf(a), 'connected');
+  await a.close();
+  assert.deepEqual(wanted.stopRequests, [{ keepKillSwitch: true }]);
+
+  // Reconnecting is wanted too.
+  const lost = scripted();
+  const { c: b, clock } = controller(lost);
+  await b.connect('p1', CONFIG);
+  clock.now = 31_000;
+  await until('reconnecting', () => b.state.status === 'reconnecting');
+  await b.close();
+  assert.deepEqual(lost.stopRequests, [{ keepKillSwitch: true }]);
+
+  // An explicit disconnect lifts it, and a shutdown after that has nothing to keep.
+  const done = scripted();
+  const d = controller(done).c;
+  await d.connect('p1', CONFIG);
+  done.events?.({ name: 'handshake-complete', peer: 'k', role: 'initiator' });
+  await d.disconnect();
+  await d.close();
+  assert.deepEqual(done.stopRequests, [{}]);
 });
