@@ -45,6 +45,7 @@
               "src/windows/dns_windows.cc",
               "src/windows/netconfig_windows.cc",
               "src/windows/pipe_security.cc",
+              "src/windows/pipe_server.cc",
               "src/windows/service.cc",
               "src/windows/service_control.cc",
               "src/windows/system_windows.cc",

@@ -229,6 +229,8 @@ export interface PipeServerInfo {
   ownerSid: string;
   /** User SID of the serving process; null when this process may not read its token. */
   processSid: string | null;
+  /** The pipe's owner and DACL as SDDL ("O:SYD:P(...)"); empty when unreadable. */
+  sddl: string;
 }
 
 /** A Windows service as the Service Control Manager reports it. */
@@ -303,12 +305,14 @@ export interface NativeAddon {
    * (else "WIN32_<n>") and `errno` the Win32 error number.
    */
   /**
-   * Replaces the security descriptor of the named pipe this process already
-   * listens on (through net.Server) with `sddl`, which must have a DACL.
-   * Call it only once listen has succeeded: it would also work on a pipe
-   * somebody else created and left open.
+   * Serves a named pipe whose every instance is created with `sddl` (which
+   * must have a DACL), the first with FILE_FLAG_FIRST_PIPE_INSTANCE: throws
+   * ERROR_ALREADY_EXISTS (or ERROR_ACCESS_DENIED, the flag) when the name exists. Each client arrives as
+   * onEvent(null, fd), a C runtime descriptor for new net.Socket({ fd });
+   * onEvent(error) once if serving stops on an error. close() stops
+   * accepting (connections handed out stay open). pipe_server.cc.
    */
-  securePipe?(pipePath: string, sddl: string): void;
+  createPipeServer?(pipePath: string, sddl: string, onEvent: PipeServerEvent): { close(): void };
   /** Absolute path openTun loads wintun.dll from (set by loadAddon; see wintunDllPath). */
   setWintunPath?(dllPath: string): void;
   /**
@@ -352,6 +356,9 @@ export interface NativeAddon {
 }
 
 /** What the Windows service dispatcher reports to JS (runService). */
+/** createPipeServer's callback: a connected client's descriptor, or why serving stopped. */
+export type PipeServerEvent = (error: Error | null, fd?: number) => void;
+
 export type ServiceEvent = 'start' | 'stop' | 'error';
 
 /** See native/src/ring/test_ring.cc: each call runs one scripted scenario. */

@@ -10,6 +10,7 @@
 #include "udp_socket.h"
 #ifdef _WIN32
 #include "windows/pipe_security.h"
+#include "windows/pipe_server.h"
 #include "windows/service.h"
 #include "windows/service_control.h"
 #include "windows/winnet_bindings.h"
@@ -37,6 +38,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ExportWindowsService(env, exports);
   // The control pipe's access control and the GUI's checks of who serves it.
   ExportPipeSecurity(env, exports);
+  ExportPipeServer(env, exports);
   ExportServiceControl(env, exports);
   // Where openTun finds wintun.dll (the app's resources).
   ExportWintun(env, exports);

@@ -35,6 +35,8 @@ std::string ErrorName(DWORD err) {
       return "ERROR_ACCESS_DENIED";
     case ERROR_INVALID_PARAMETER:
       return "ERROR_INVALID_PARAMETER";
+    case ERROR_ALREADY_EXISTS:
+      return "ERROR_ALREADY_EXISTS";
     case ERROR_PIPE_BUSY:
       return "ERROR_PIPE_BUSY";
     case ERROR_SEM_TIMEOUT:
@@ -72,11 +74,15 @@ std::string ErrorText(DWORD err) {
 
 }  // namespace
 
-void ThrowWin32Error(Napi::Env env, const std::string& operation, DWORD err) {
+Napi::Error Win32Error(Napi::Env env, const std::string& operation, DWORD err) {
   Napi::Error error = Napi::Error::New(env, operation + ": " + ErrorText(err));
   error.Set("code", Napi::String::New(env, ErrorName(err)));
   error.Set("errno", Napi::Number::New(env, static_cast<double>(err)));
-  error.ThrowAsJavaScriptException();
+  return error;
+}
+
+void ThrowWin32Error(Napi::Env env, const std::string& operation, DWORD err) {
+  Win32Error(env, operation, err).ThrowAsJavaScriptException();
 }
 
 DWORD SidToString(PSID sid, std::string* out) {

@@ -18,6 +18,8 @@ std::string Narrow(const wchar_t* wide);
 // Error "<operation>: <FormatMessage text>" with `code` (the ERROR_* name
 // where known, else "WIN32_<n>") and `errno` (the Win32 error number).
 void ThrowWin32Error(Napi::Env env, const std::string& operation, DWORD err);
+// The same error as a value, for a callback (pipe_server.cc).
+Napi::Error Win32Error(Napi::Env env, const std::string& operation, DWORD err);
 
 // A kernel handle closed with CloseHandle. INVALID_HANDLE_VALUE and null both
 // mean "none" (CreateFileW and CreateNamedPipeW return the former, OpenProcess
