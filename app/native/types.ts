@@ -308,11 +308,18 @@ export interface NativeAddon {
    * Serves a named pipe whose every instance is created with `sddl` (which
    * must have a DACL), the first with FILE_FLAG_FIRST_PIPE_INSTANCE: throws
    * ERROR_ALREADY_EXISTS (or ERROR_ACCESS_DENIED, the flag) when the name exists. Each client arrives as
-   * onEvent(null, fd), a C runtime descriptor for new net.Socket({ fd });
-   * onEvent(error) once if serving stops on an error. close() stops
-   * accepting (connections handed out stay open). pipe_server.cc.
+   * onEvent(null, fd, sid), a C runtime descriptor for new net.Socket({ fd })
+   * and, with `identify`, the client's user SID as impersonation showed it
+   * ("" when unknown: refuse); onEvent(error) once if serving stops on an
+   * error. close() stops accepting (connections handed out stay open).
+   * pipe_server.cc.
    */
-  createPipeServer?(pipePath: string, sddl: string, onEvent: PipeServerEvent): { close(): void };
+  createPipeServer?(
+    pipePath: string,
+    sddl: string,
+    onEvent: PipeServerEvent,
+    options?: { identify?: boolean },
+  ): { close(): void };
   /** Absolute path openTun loads wintun.dll from (set by loadAddon; see wintunDllPath). */
   setWintunPath?(dllPath: string): void;
   /**
@@ -357,7 +364,7 @@ export interface NativeAddon {
 
 /** What the Windows service dispatcher reports to JS (runService). */
 /** createPipeServer's callback: a connected client's descriptor, or why serving stopped. */
-export type PipeServerEvent = (error: Error | null, fd?: number) => void;
+export type PipeServerEvent = (error: Error | null, fd?: number, sid?: string) => void;
 
 export type ServiceEvent = 'start' | 'stop' | 'error';
 

@@ -29,18 +29,6 @@ namespace {
 constexpr DWORD kBusyWaitMs = 2000;
 constexpr int kBusyAttempts = 3;
 
-// The user of a process's token ("S-1-5-18"); 0 or a Win32 error.
-DWORD TokenUserSid(HANDLE token, std::string* out) {
-  DWORD size = 0;
-  GetTokenInformation(token, TokenUser, nullptr, 0, &size);
-  if (size == 0) return GetLastError();
-  // uint64_t elements: TOKEN_USER holds a pointer and wants its alignment.
-  std::vector<uint64_t> buffer((size + sizeof(uint64_t) - 1) / sizeof(uint64_t));
-  if (!GetTokenInformation(token, TokenUser, buffer.data(), size, &size)) return GetLastError();
-  const auto* user = reinterpret_cast<const TOKEN_USER*>(buffer.data());
-  return SidToString(user->User.Sid, out);
-}
-
 DWORD ProcessUserSid(DWORD pid, std::string* out) {
   UniqueHandle process(OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
   if (!process.valid()) return GetLastError();

@@ -19,6 +19,11 @@
 //   addon's CRT would mean nothing to libuv) as onEvent(null, fd), and wraps
 //   it in new net.Socket({ fd }) (libuv's uv_pipe_open, which handles an
 //   overlapped server end as it handles its own);
+// - with { identify: true } the thread first learns who connected, by
+//   impersonating the client for a moment (ImpersonateNamedPipeClient, then
+//   the thread token's user), and JS gets onEvent(null, fd, sid): what a
+//   client cannot claim for itself, unlike anything it might write. A client
+//   that allows only anonymous impersonation gets sid "" and is to be refused;
 // - onEvent(error) once when the loop stops on an error (no more clients);
 // - close() stops the loop and closes the waiting instance; connections
 //   already handed out stay open until their sockets close.
@@ -29,6 +34,7 @@
 // After windows.h, which it builds on.
 #include <sddl.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -49,6 +55,7 @@ struct PipeServer {
   HANDLE quit_event = nullptr;
   std::thread thread;
   Napi::ThreadSafeFunction on_event;
+  bool identify = false;
   bool closed = false;  // JS thread only
 
   ~PipeServer() {
@@ -64,6 +71,7 @@ struct Delivery {
   HANDLE pipe = INVALID_HANDLE_VALUE;
   DWORD error = 0;
   std::string operation;
+  std::string sid;  // with identify: the client's user, "" when unknown
 };
 
 HANDLE CreateInstance(const PipeServer& server, bool first) {
@@ -93,7 +101,8 @@ void Deliver(PipeServer* server, Delivery* delivery) {
                    .Value()});
           return;
         }
-        callback.Call({env.Null(), Napi::Number::New(env, fd)});
+        callback.Call(
+            {env.Null(), Napi::Number::New(env, fd), Napi::String::New(env, d->sid)});
       });
   if (status != napi_ok) {
     // The environment is going away: nobody will take the connection.
@@ -142,22 +151,38 @@ bool WaitForClient(PipeServer* server, DWORD* error, std::string* operation) {
   }
 }
 
+// The user of the client on `pipe`, "" when it cannot be learnt. The accept
+// thread impersonates for the length of this call only.
+std::string ClientSid(HANDLE pipe) {
+  if (!ImpersonateNamedPipeClient(pipe)) return "";
+  std::string sid;
+  HANDLE token = nullptr;
+  // OpenAsSelf: the access check is against the service's own token.
+  if (OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &token)) {
+    UniqueHandle owned(token);
+    if (TokenUserSid(token, &sid) != ERROR_SUCCESS) sid.clear();
+  }
+  // Without this the thread would go on as the client: nothing more may run.
+  if (!RevertToSelf()) std::abort();
+  return sid;
+}
+
 void AcceptLoop(PipeServer* server) {
   for (;;) {
     DWORD error = 0;
     std::string operation;
     if (!WaitForClient(server, &error, &operation)) {
-      if (error != 0) Deliver(server, new Delivery{INVALID_HANDLE_VALUE, error, operation});
+      if (error != 0) Deliver(server, new Delivery{INVALID_HANDLE_VALUE, error, operation, {}});
       break;
     }
     HANDLE connected = server->waiting;
     // The next instance before the connection is handed on.
     server->waiting = CreateInstance(*server, false);
     const DWORD create_error = server->waiting == INVALID_HANDLE_VALUE ? GetLastError() : 0;
-    Deliver(server, new Delivery{connected, 0, {}});
+    Deliver(server, new Delivery{connected, 0, {}, server->identify ? ClientSid(connected) : ""});
     if (create_error != 0) {
       Deliver(server, new Delivery{INVALID_HANDLE_VALUE, create_error,
-                                   "createPipeServer: CreateNamedPipeW (next instance)"});
+                                   "createPipeServer: CreateNamedPipeW (next instance)", {}});
       break;
     }
   }
@@ -178,11 +203,17 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 
 Napi::Value CreatePipeServer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsString() || !info[2].IsFunction()) {
-    ThrowTypeError(env, "createPipeServer(pipePath: string, sddl: string, onEvent: function)");
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsString() || !info[2].IsFunction() ||
+      (info.Length() > 3 && !info[3].IsObject() && !info[3].IsUndefined())) {
+    ThrowTypeError(env,
+                   "createPipeServer(pipePath: string, sddl: string, onEvent: function, "
+                   "options?: { identify?: boolean })");
     return env.Undefined();
   }
   auto server = std::make_unique<PipeServer>();
+  if (info.Length() > 3 && info[3].IsObject()) {
+    server->identify = info[3].As<Napi::Object>().Get("identify").ToBoolean().Value();
+  }
   server->path = Widen(info[0].As<Napi::String>().Utf8Value());
   const std::wstring sddl = Widen(info[1].As<Napi::String>().Utf8Value());
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1,

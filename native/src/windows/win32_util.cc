@@ -2,6 +2,9 @@
 
 #include <sddl.h>
 
+#include <cstdint>
+#include <vector>
+
 namespace slipstream {
 
 std::wstring Widen(const std::string& utf8) {
@@ -91,6 +94,17 @@ DWORD SidToString(PSID sid, std::string* out) {
   LocalMemory owner(text);
   *out = Narrow(text);
   return ERROR_SUCCESS;
+}
+
+DWORD TokenUserSid(HANDLE token, std::string* out) {
+  DWORD size = 0;
+  GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+  if (size == 0) return GetLastError();
+  // uint64_t elements: TOKEN_USER holds a pointer and wants its alignment.
+  std::vector<uint64_t> buffer((size + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+  if (!GetTokenInformation(token, TokenUser, buffer.data(), size, &size)) return GetLastError();
+  const auto* user = reinterpret_cast<const TOKEN_USER*>(buffer.data());
+  return SidToString(user->User.Sid, out);
 }
 
 }  // namespace slipstream

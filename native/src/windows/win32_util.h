@@ -57,6 +57,9 @@ class LocalMemory {
 // The string form ("S-1-5-18") of a SID; 0 or a Win32 error.
 DWORD SidToString(PSID sid, std::string* out);
 
+// The user of a token ("S-1-5-18"); 0 or a Win32 error.
+DWORD TokenUserSid(HANDLE token, std::string* out);
+
 }  // namespace slipstream
 
 #endif  // SLIPSTREAM_WINDOWS_WIN32_UTIL_H_

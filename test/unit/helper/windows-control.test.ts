@@ -23,6 +23,7 @@ import {
   SERVICE_NOT_INSTALLED,
   type ServiceControl,
 } from '../../../app/main/helper-launcher.js';
+import type { FrontDoorAnswer } from '../../../app/helper/served-users.js';
 import type { PipeServerEvent, ServiceStatus } from '../../../app/native/types.js';
 
 const USER = 'S-1-5-21-3623811015-3361044348-30300820-1013';
@@ -188,10 +189,19 @@ test('a silent-until-request endpoint: a client that never writes hears nothing'
   }
 });
 
-function fakeServices(states: (ServiceStatus | null)[], startError?: Error) {
+function fakeServices(
+  states: (ServiceStatus | null)[],
+  startError?: Error,
+  answer: FrontDoorAnswer = { pipe: PIPE },
+) {
   const started: string[][] = [];
+  let knocks = 0;
   let at = 0;
   const control: ServiceControl = {
+    knock: async () => {
+      knocks++;
+      return answer;
+    },
     currentUserSid: () => USER,
     queryService: (name) => {
       assert.equal(name, 'SlipstreamHelper');
@@ -203,11 +213,11 @@ function fakeServices(states: (ServiceStatus | null)[], startError?: Error) {
       return true;
     },
   };
-  return { control, started };
+  return { control, started, knocks: () => knocks };
 }
 
 test('Windows launcher: starts the service with the user SID and returns that user’s pipe', async () => {
-  const { control, started } = fakeServices([
+  const { control, started, knocks } = fakeServices([
     { state: 'stopped', pid: 0 },
     { state: 'start-pending', pid: 77 },
     { state: 'running', pid: 77 },
@@ -217,9 +227,25 @@ test('Windows launcher: starts the service with the user SID and returns that us
   assert.equal(endpoint.how, 'service');
   assert.deepEqual(started, [['--user-sid', USER]]);
 
+  assert.equal(knocks(), 0, 'started with our SID: no need to ask');
+
   const running = fakeServices([{ state: 'running', pid: 5 }]);
   await ensureWindowsHelper(running.control);
-  assert.deepEqual(running.started, [], 'a running service is left alone');
+  assert.deepEqual(running.started, [], 'a running service is not started again');
+  assert.equal(running.knocks(), 1, 'but asked, at its front door, to serve this user too');
+});
+
+test('Windows launcher: the front door refusing, or answering for somebody else, is an error', async () => {
+  const full = { error: 'the service already serves 8 users; one of them must sign out first' };
+  await assert.rejects(
+    ensureWindowsHelper(fakeServices([{ state: 'running', pid: 5 }], undefined, full).control),
+    /cannot serve you: the service already serves 8 users/,
+  );
+  const other = { pipe: PIPE.replace(USER, 'S-1-5-21-1-2-3-4') };
+  await assert.rejects(
+    ensureWindowsHelper(fakeServices([{ state: 'running', pid: 5 }], undefined, other).control),
+    /answered for another user/,
+  );
 });
 
 test('Windows launcher: clear errors', async () => {
