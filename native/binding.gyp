@@ -48,6 +48,7 @@
               "src/windows/pipe_server.cc",
               "src/windows/service.cc",
               "src/windows/service_control.cc",
+              "src/windows/sessions_windows.cc",
               "src/windows/system_windows.cc",
               "src/windows/tun_wintun.cc",
               "src/windows/udp_receive_windows.cc",
@@ -59,7 +60,7 @@
               "src/windows/wintun_api.cc",
               "src/windows/wintun_bindings.cc"
             ],
-            "libraries": ["-liphlpapi", "-lfwpuclnt", "-lole32"],
+            "libraries": ["-liphlpapi", "-lfwpuclnt", "-lole32", "-lwtsapi32"],
             "msvs_settings": {
               "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/W4", "/WX"] }
             }

@@ -58,16 +58,17 @@ type Binding = Required<
     | 'reportServiceStopped'
     | 'ensureSecureDirectory'
     | 'createPipeServer'
+    | 'signedInUserSids'
   >
 >;
 
 function binding(): Binding | null {
   const a = loadAddon();
   const { runService, reportServiceRunning, reportServiceStopped, ensureSecureDirectory } = a;
-  const { createPipeServer } = a;
+  const { createPipeServer, signedInUserSids } = a;
   if (!runService || !reportServiceRunning || !reportServiceStopped || !ensureSecureDirectory)
     return null;
-  if (!createPipeServer) return null;
+  if (!createPipeServer || !signedInUserSids) return null;
   return {
     runService: (name, onEvent) => runService.call(a, name, onEvent),
     reportServiceRunning: () => reportServiceRunning.call(a),
@@ -75,6 +76,7 @@ function binding(): Binding | null {
     ensureSecureDirectory: (dir, sddl) => ensureSecureDirectory.call(a, dir, sddl),
     createPipeServer: (pipe, sddl, onEvent, options) =>
       createPipeServer.call(a, pipe, sddl, onEvent, options),
+    signedInUserSids: () => signedInUserSids.call(a),
   };
 }
 
@@ -154,6 +156,26 @@ class Service {
     );
   }
 
+  /**
+   * After a sign-out: stops the helpers (and tunnels) of served users who are in no
+   * session any more. When the session list cannot be read, nobody is stopped.
+   */
+  signOut(): void {
+    let present: string[];
+    try {
+      present = this.b.signedInUserSids();
+    } catch (err) {
+      this.log.warn('could not list the signed-in users; every helper keeps running', {
+        error: err,
+      });
+      return;
+    }
+    for (const sid of this.users.signedOut(present)) {
+      this.log.info('user signed out; stopping their helper', { userSid: sid });
+      this.stops.get(sid)?.abort('user signed out');
+    }
+  }
+
   async stopAll(reason: string): Promise<void> {
     this.door?.close();
     this.door = null;
@@ -203,6 +225,10 @@ export function runHelperService(): void {
       // 1063 (ERROR_FAILED_SERVICE_CONTROLLER_CONNECT): started by hand, not by the SCM.
       console.error(`slipstream: the service dispatcher failed (Win32 error ${code})`);
       process.exit(1);
+    }
+    if (event === 'session') {
+      service?.signOut();
+      return;
     }
     if (event === 'stop') {
       void service?.stopAll(code === SERVICE_CONTROL_SHUTDOWN ? 'system shutdown' : 'service stop');

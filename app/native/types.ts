@@ -330,6 +330,11 @@ export interface NativeAddon {
   inspectPipeServer?(pipePath: string): PipeServerInfo;
   /** This process's user SID. */
   currentUserSid?(): string;
+  /**
+   * The user SIDs of the machine's signed-in sessions (WTSEnumerateSessionsW and
+   * WTSQueryUserToken: LocalSystem only). Throws rather than return part of the list.
+   */
+  signedInUserSids?(): string[];
   /** The service's state and process id, or null when no such service is installed. */
   queryService?(name: string): ServiceStatus | null;
   /**
@@ -366,7 +371,7 @@ export interface NativeAddon {
 /** createPipeServer's callback: a connected client's descriptor, or why serving stopped. */
 export type PipeServerEvent = (error: Error | null, fd?: number, sid?: string) => void;
 
-export type ServiceEvent = 'start' | 'stop' | 'error';
+export type ServiceEvent = 'start' | 'stop' | 'session' | 'error';
 
 /** See native/src/ring/test_ring.cc: each call runs one scripted scenario. */
 export interface RingTesting {

@@ -23,6 +23,7 @@ test('the Windows exports are present', () => {
     'createPipeServer',
     'inspectPipeServer',
     'currentUserSid',
+    'signedInUserSids',
     'queryService',
     'startService',
     'runService',
@@ -38,6 +39,15 @@ test('the Windows exports are present', () => {
 
 test('currentUserSid is a user account SID', () => {
   assert.match(need(addon.currentUserSid, 'currentUserSid')(), /^S-1-5-21(-\d+){4}$/);
+});
+
+test('signedInUserSids returns the session users as SIDs (wine lists no sessions)', () => {
+  const sids = need(addon.signedInUserSids, 'signedInUserSids')();
+  assert.ok(Array.isArray(sids));
+  // Wine 8's WTSEnumerateSessionsW reports no sessions (measured: []), so which users it
+  // finds needs a real Windows; here only the shape: user SIDs, each once.
+  for (const sid of sids) assert.match(sid, /^S-1-(5-21|12-1)(-\d+){4}$/);
+  assert.equal(new Set(sids).size, sids.length);
 });
 
 test('ensureSecureDirectory creates a directory, and creates nothing for a bad SDDL', () => {
