@@ -33,6 +33,8 @@ import {
   FRONT_DOOR_SDDL,
   frontDoorAnswer,
   ServedUsers,
+  type Admission,
+  type FrontDoorAnswer,
   TunnelGate,
 } from './served-users.js';
 import {
@@ -88,6 +90,8 @@ class Service {
   private readonly gate = new TunnelGate();
   private readonly stops = new Map<string, AbortController>();
   private readonly running = new Map<string, Promise<number>>();
+  /** Per served user: the front door's answer, once their pipe listens. */
+  private readonly ready = new Map<string, Promise<FrontDoorAnswer>>();
   private door: { close(): void } | null = null;
   /** Directories this process created or checked already (the root: at start). */
   private readonly secured = new Set<string>();
@@ -102,14 +106,24 @@ class Service {
   }
 
   /** Starts `sid`'s helper unless it runs; resolves once their pipe listens. */
-  serve(sid: string): Promise<{ pipe: string } | { error: string }> {
+  serve(sid: string): Promise<FrontDoorAnswer> {
     const admission = this.users.admit(sid);
+    // Served already: answered when their pipe listens (at once if it does).
+    if (admission.kind === 'serving')
+      return this.ready.get(sid) ?? Promise.resolve(frontDoorAnswer(admission));
     if (admission.kind !== 'new') return Promise.resolve(frontDoorAnswer(admission));
+    const ready = this.start(sid, admission);
+    this.ready.set(sid, ready);
+    return ready;
+  }
+
+  private start(sid: string, admission: Admission): Promise<FrontDoorAnswer> {
     const start = userStart(sid, this.root);
     const stop = new AbortController();
     this.stops.set(sid, stop);
     return new Promise((resolve) => {
       const done = (code: number) => {
+        this.ready.delete(sid);
         this.users.release(sid);
         this.stops.delete(sid);
         this.running.delete(sid);

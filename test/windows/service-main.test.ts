@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FRONT_DOOR_PIPE } from '../../app/helper/served-users.js';
 import { HELPER_SERVICE_NAME, pipePathForSid } from '../../app/helper/windows-pipe.js';
+import { ensureWindowsHelper } from '../../app/main/helper-launcher.js';
 import { connectHelper } from '../../app/main/helper-transport.js';
 import { loadAddon } from '../../app/native/addon.js';
 
@@ -104,8 +105,13 @@ test('the helper service: Node runtime from its environment, per-user pipe, fron
     assert.equal(addon.inspectPipeServer!(FRONT_DOOR_PIPE).pid, running.pid);
     assert.deepEqual(JSON.parse(await oneLine(FRONT_DOOR_PIPE, null)), { pipe });
 
-    // The GUI's check: owner and process id pass, the server's user (not SYSTEM under wine) does not.
+    // The GUI's checks: owner and process id pass, the server's user (not SYSTEM under wine)
+    // does not, on the user's pipe and, before knocking, on the front door.
     await assert.rejects(connectHelper(pipe), /served by S-1-5-21[-\d]+, not by the system/);
+    await assert.rejects(
+      ensureWindowsHelper(),
+      /Could not reach the Slipstream service: the pipe is served by S-1-5-21[-\d]+, not by the system/,
+    );
 
     system32('sc.exe', ['stop', name]);
     await wait('stopped');
