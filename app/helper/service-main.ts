@@ -38,6 +38,7 @@ import {
   TunnelGate,
 } from './served-users.js';
 import {
+  REFUSE_FULL_ELECTRON,
   SERVICE_DIRECTORY_SDDL,
   SERVICE_EXIT,
   serviceDataRoot,
@@ -48,9 +49,6 @@ import { HELPER_SERVICE_NAME } from './windows-pipe.js';
 
 /** winsvc.h: the control that asks a service to stop at system shutdown. */
 const SERVICE_CONTROL_SHUTDOWN = 5;
-
-export const REFUSE_FULL_ELECTRON =
-  'the helper service must run as Node (ELECTRON_RUN_AS_NODE=1 in the service environment), not as an Electron app';
 
 type Binding = Required<
   Pick<
@@ -214,8 +212,12 @@ function serviceLogger(b: Binding, root: string): { log: RootLogger; secured: bo
 
 export function runHelperService(): void {
   // `process.type` is 'browser' in an Electron main process, absent in (Electron's) Node.
-  if ((process as { type?: string }).type !== undefined || process.platform !== 'win32') {
+  if ((process as { type?: string }).type !== undefined) {
     console.error(`slipstream: ${REFUSE_FULL_ELECTRON}`);
+    process.exit(SERVICE_EXIT.badArguments);
+  }
+  if (process.platform !== 'win32') {
+    console.error('slipstream: the helper service runs only on Windows');
     process.exit(SERVICE_EXIT.badArguments);
   }
   const b = binding();

@@ -12,6 +12,10 @@ import path from 'node:path';
 import type { HelperArgs } from './args.js';
 import { isUserAccountSid, pipePathForSid } from './windows-pipe.js';
 
+/** Why service-main.ts refuses to run as an Electron app (its Environment value missing). */
+export const REFUSE_FULL_ELECTRON =
+  'the helper service must run as Node (ELECTRON_RUN_AS_NODE=1 in the service environment), not as an Electron app';
+
 /** Exit codes the service reports to the SCM (as service-specific errors). */
 export const SERVICE_EXIT = {
   ok: 0,
