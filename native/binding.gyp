@@ -45,18 +45,22 @@
               "src/windows/dns_windows.cc",
               "src/windows/netconfig_windows.cc",
               "src/windows/pipe_security.cc",
+              "src/windows/pipe_server.cc",
               "src/windows/service.cc",
               "src/windows/service_control.cc",
+              "src/windows/sessions_windows.cc",
               "src/windows/system_windows.cc",
               "src/windows/tun_wintun.cc",
-              "src/windows/udp_windows.cc",
+              "src/windows/udp_receive_windows.cc",
+              "src/windows/udp_send_windows.cc",
+              "src/windows/udp_socket_windows.cc",
               "src/windows/wfp_windows.cc",
               "src/windows/win32_util.cc",
               "src/windows/winnet_bindings.cc",
               "src/windows/wintun_api.cc",
               "src/windows/wintun_bindings.cc"
             ],
-            "libraries": ["-liphlpapi", "-lfwpuclnt", "-lole32"],
+            "libraries": ["-liphlpapi", "-lfwpuclnt", "-lole32", "-lwtsapi32"],
             "msvs_settings": {
               "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/W4", "/WX"] }
             }

@@ -1,7 +1,7 @@
 /**
  * The helper itself, whoever starts it: main.ts from a command line (Linux:
  * systemd, pkexec or the GUI; stopped by SIGTERM/SIGINT) and the Windows
- * service (app/main/electron/helper-service.ts; stopped by the Service
+ * service (app/helper/service-main.ts; stopped by the Service
  * Control Manager). Each turns its own inputs into HelperArgs and a stop
  * signal; opening the profiles, the log and the control server, and the
  * orderly way down, are only here.
@@ -16,13 +16,20 @@ import { createDispatcher } from '../../ipc/server.js';
 import type { TunnelState } from '../../ipc/schema.js';
 import type { HelperArgs } from './args.js';
 import { startControlServer } from './control-server.js';
+import { gatedLiftStale, gatedStartTunnel } from './gated-tunnel.js';
 import { helperHandlers } from './handlers.js';
 import { ProfileStore } from './profile-store.js';
+import type { TunnelGate } from './served-users.js';
 import { connectAtStartup } from './startup.js';
 import { StartupStore } from './startup-store.js';
 import { TunnelController } from './tunnel-controller.js';
 
 export interface RunHelperOptions {
+  /**
+   * When one process serves several users (the Windows service): the machine's
+   * one tunnel, shared among them (gated-tunnel.ts).
+   */
+  tunnelGate?: { gate: TunnelGate; sid: string };
   /** Called once the control server listens (with its access control in place). */
   onReady?: () => void;
   /** Aborting it stops the helper; the reason, if a string, is logged. */
@@ -44,16 +51,18 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
   });
   const logs = new LogService(args.logDir);
   let broadcast: (state: TunnelState) => void = () => {};
+  const gated = options.tunnelGate;
+  const liftStale = async () => {
+    for (const r of await platform().recoverStale(loadAddon(), undefined))
+      log.info('removed what an earlier run left', { ...r });
+  };
   const tunnel = new TunnelController({
-    startTunnel,
+    startTunnel: gated ? gatedStartTunnel(startTunnel, gated.gate, gated.sid) : startTunnel,
     ifname: args.ifname,
     log,
     onState: (state) => broadcast(state),
     // Disconnect means no block: also what a killed helper or CLI run left (`slipstream down`).
-    liftStale: async () => {
-      for (const r of await platform().recoverStale(loadAddon(), undefined))
-        log.info('removed what an earlier run left', { ...r });
-    },
+    liftStale: gated ? gatedLiftStale(liftStale, gated.gate, gated.sid) : liftStale,
   });
   const user = 'userSid' in args ? { userSid: args.userSid } : { uid: args.uid, gid: args.gid };
   let server;

@@ -6,11 +6,15 @@
  * such as Everyone would open the pipe to all its members). Everything else
  * is fixed here: the pipe follows from the SID, and the profiles and logs
  * live under %ProgramData%\Slipstream\<SID>\. Pure, so it is tested anywhere;
- * helper-service.ts does the Win32 side.
+ * service-main.ts does the Win32 side.
  */
 import path from 'node:path';
 import type { HelperArgs } from './args.js';
 import { isUserAccountSid, pipePathForSid } from './windows-pipe.js';
+
+/** Why service-main.ts refuses to run as an Electron app (its Environment value missing). */
+export const REFUSE_FULL_ELECTRON =
+  'the helper service must run as Node (ELECTRON_RUN_AS_NODE=1 in the service environment), not as an Electron app';
 
 /** Exit codes the service reports to the SCM (as service-specific errors). */
 export const SERVICE_EXIT = {
@@ -67,6 +71,19 @@ export function serviceStart(startArgs: readonly string[], dataRoot: string): Se
   if (userSid === null) {
     throw new Error('missing --user-sid: the service serves the user whose SID starts it');
   }
+  return { ...userStart(userSid, dataRoot), ignored };
+}
+
+/**
+ * What serving one user takes: their pipe and their directories under the data
+ * root, from nothing but their SID (checked here too: it is pasted into paths and
+ * SDDL). The service's first user comes from its start arguments, every other from
+ * the front door (served-users.ts).
+ */
+export function userStart(userSid: string, dataRoot: string): Omit<ServiceStart, 'ignored'> {
+  if (!isUserAccountSid(userSid)) {
+    throw new Error(`not the SID of a user account: ${JSON.stringify(userSid)}`);
+  }
   const userDir = path.win32.join(dataRoot, userSid);
   const stateDir = path.win32.join(userDir, 'profiles');
   const logDir = path.win32.join(userDir, 'logs');
@@ -80,6 +97,5 @@ export function serviceStart(startArgs: readonly string[], dataRoot: string): Se
       logLevel: 'info',
     },
     directories: [dataRoot, userDir, stateDir, logDir],
-    ignored,
   };
 }

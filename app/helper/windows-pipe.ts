@@ -90,7 +90,7 @@ export function pipeSddl(userSid: string): string {
 /** What the addon's inspectPipeServer reports about whoever serves a pipe. */
 export interface PipeServerInfo {
   pid: number;
-  /** Owner of the pipe object: its creator's token owner, or set by securePipe. */
+  /** Owner of the pipe object, as its creator's security descriptor set it (pipeSddl). */
   ownerSid: string;
   /** User of the serving process, when this process may read it (an elevated one may). */
   processSid: string | null;

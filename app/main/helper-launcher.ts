@@ -14,10 +14,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadAddon, type NativeAddon } from '../native/addon.js';
 import { HELPER_SERVICE_NAME, pipePathForSid } from '../helper/windows-pipe.js';
+import { FRONT_DOOR_PIPE, type FrontDoorAnswer } from '../helper/served-users.js';
+import { checkPipeServer } from './helper-transport.js';
 
 export interface HelperEndpoint {
   socketPath: string;
@@ -81,7 +84,10 @@ export const SERVICE_NOT_INSTALLED =
 /** The addon calls ensureWindowsHelper makes; a parameter so the logic can be tested anywhere. */
 export type ServiceControl = Required<
   Pick<NativeAddon, 'currentUserSid' | 'queryService' | 'startService'>
->;
+> & {
+  /** Asks the running service, at its front door, to serve this user (served-users.ts). */
+  knock(): Promise<FrontDoorAnswer>;
+};
 
 function addonServiceControl(): ServiceControl {
   const addon = loadAddon();
@@ -93,7 +99,46 @@ function addonServiceControl(): ServiceControl {
     currentUserSid: () => currentUserSid.call(addon),
     queryService: (name) => queryService.call(addon, name),
     startService: (name, args) => startService.call(addon, name, args),
+    knock: knockAtFrontDoor,
   };
+}
+
+/**
+ * The front door is checked like the user's own pipe (owned by the system, served
+ * by the service's process) before anything is read from it; its answer only says
+ * whether the service now serves us, and at which pipe, which must be ours.
+ */
+async function knockAtFrontDoor(): Promise<FrontDoorAnswer> {
+  checkPipeServer(FRONT_DOOR_PIPE);
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection(FRONT_DOOR_PIPE);
+    socket.setEncoding('utf8');
+    let text = '';
+    const timer = setTimeout(() => socket.destroy(new Error('no answer')), 15_000);
+    socket.on('data', (d: string) => {
+      text += d;
+      if (text.length > 4096) socket.destroy(new Error('answer too long'));
+    });
+    socket.on('end', () => {
+      clearTimeout(timer);
+      try {
+        const answer = JSON.parse(text) as FrontDoorAnswer;
+        if (
+          typeof answer === 'object' &&
+          answer !== null &&
+          ('pipe' in answer || 'error' in answer)
+        )
+          return resolve(answer);
+      } catch {
+        // Reported below.
+      }
+      reject(new Error('the Slipstream service gave an answer it should not'));
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
 }
 
 /**
@@ -119,7 +164,11 @@ export async function ensureWindowsHelper(
   for (;;) {
     const status = control.queryService(HELPER_SERVICE_NAME);
     if (!status) throw new Error(SERVICE_NOT_INSTALLED);
-    if (status.state === 'running') return endpoint;
+    if (status.state === 'running') {
+      // Started by somebody else (another user, an earlier session): ask to be served too.
+      if (!started) await askToBeServed(control, endpoint.socketPath);
+      return endpoint;
+    }
     if (status.state === 'stopped') {
       if (started) throw new Error('The Slipstream service stopped right after starting.');
       startService(control, sid);
@@ -129,6 +178,18 @@ export async function ensureWindowsHelper(
     if (Date.now() > deadline) throw new Error('The Slipstream service did not start in time.');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+async function askToBeServed(control: ServiceControl, ownPipe: string): Promise<void> {
+  let answer: FrontDoorAnswer;
+  try {
+    answer = await control.knock();
+  } catch (err) {
+    throw new Error(`Could not reach the Slipstream service: ${(err as Error).message}`);
+  }
+  if ('error' in answer)
+    throw new Error(`The Slipstream service cannot serve you: ${answer.error}`);
+  if (answer.pipe !== ownPipe) throw new Error('The Slipstream service answered for another user.');
 }
 
 function startService(control: ServiceControl, sid: string): void {

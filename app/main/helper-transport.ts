@@ -39,7 +39,7 @@ async function checkSocketDirectory(socketPath: string, trustedOwner: number): P
  * so a pipe that turns out not to be the helper's learns who asked but cannot
  * act as them; net.createConnection could not promise that.
  */
-function checkPipeServer(pipePath: string): void {
+export function checkPipeServer(pipePath: string): void {
   const addon = loadAddon();
   if (!addon.inspectPipeServer || !addon.queryService) {
     throw new HelperUnavailable('this build cannot check the Slipstream service on Windows');

@@ -229,6 +229,8 @@ export interface PipeServerInfo {
   ownerSid: string;
   /** User SID of the serving process; null when this process may not read its token. */
   processSid: string | null;
+  /** The pipe's owner and DACL as SDDL ("O:SYD:P(...)"); empty when unreadable. */
+  sddl: string;
 }
 
 /** A Windows service as the Service Control Manager reports it. */
@@ -303,12 +305,21 @@ export interface NativeAddon {
    * (else "WIN32_<n>") and `errno` the Win32 error number.
    */
   /**
-   * Replaces the security descriptor of the named pipe this process already
-   * listens on (through net.Server) with `sddl`, which must have a DACL.
-   * Call it only once listen has succeeded: it would also work on a pipe
-   * somebody else created and left open.
+   * Serves a named pipe whose every instance is created with `sddl` (which
+   * must have a DACL), the first with FILE_FLAG_FIRST_PIPE_INSTANCE: throws
+   * ERROR_ALREADY_EXISTS (or ERROR_ACCESS_DENIED, the flag) when the name exists. Each client arrives as
+   * onEvent(null, fd, sid), a C runtime descriptor for new net.Socket({ fd })
+   * and, with `identify`, the client's user SID as impersonation showed it
+   * ("" when unknown: refuse); onEvent(error) once if serving stops on an
+   * error. close() stops accepting (connections handed out stay open).
+   * pipe_server.cc.
    */
-  securePipe?(pipePath: string, sddl: string): void;
+  createPipeServer?(
+    pipePath: string,
+    sddl: string,
+    onEvent: PipeServerEvent,
+    options?: { identify?: boolean },
+  ): { close(): void };
   /** Absolute path openTun loads wintun.dll from (set by loadAddon; see wintunDllPath). */
   setWintunPath?(dllPath: string): void;
   /**
@@ -319,6 +330,11 @@ export interface NativeAddon {
   inspectPipeServer?(pipePath: string): PipeServerInfo;
   /** This process's user SID. */
   currentUserSid?(): string;
+  /**
+   * The user SIDs of the machine's signed-in sessions (WTSEnumerateSessionsW and
+   * WTSQueryUserToken: LocalSystem only). Throws rather than return part of the list.
+   */
+  signedInUserSids?(): string[];
   /** The service's state and process id, or null when no such service is installed. */
   queryService?(name: string): ServiceStatus | null;
   /**
@@ -352,7 +368,10 @@ export interface NativeAddon {
 }
 
 /** What the Windows service dispatcher reports to JS (runService). */
-export type ServiceEvent = 'start' | 'stop' | 'error';
+/** createPipeServer's callback: a connected client's descriptor, or why serving stopped. */
+export type PipeServerEvent = (error: Error | null, fd?: number, sid?: string) => void;
+
+export type ServiceEvent = 'start' | 'stop' | 'session' | 'error';
 
 /** See native/src/ring/test_ring.cc: each call runs one scripted scenario. */
 export interface RingTesting {

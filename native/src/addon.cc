@@ -10,8 +10,10 @@
 #include "udp_socket.h"
 #ifdef _WIN32
 #include "windows/pipe_security.h"
+#include "windows/pipe_server.h"
 #include "windows/service.h"
 #include "windows/service_control.h"
+#include "windows/sessions_windows.h"
 #include "windows/winnet_bindings.h"
 #include "windows/wintun_bindings.h"
 #endif
@@ -37,7 +39,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ExportWindowsService(env, exports);
   // The control pipe's access control and the GUI's checks of who serves it.
   ExportPipeSecurity(env, exports);
+  ExportPipeServer(env, exports);
   ExportServiceControl(env, exports);
+  // Who is signed in, for the service to stop the helpers of users who signed out.
+  ExportSessions(env, exports);
   // Where openTun finds wintun.dll (the app's resources).
   ExportWintun(env, exports);
   // Routes, DNS, NRPT and the WFP kill switch (app/platform/windows).

@@ -180,7 +180,7 @@ int UdpSetGro(const UdpInfo& sockets, bool enabled);
 // Windows: send through interface `ifindex` whatever the routes say
 // (IP_UNICAST_IF / IPV6_UNICAST_IF), so encrypted packets stay off the tunnel
 // without a fwmark; 0 lets the routes decide again. Implemented in
-// udp_windows.cc only (Linux uses SO_MARK and policy routing).
+// udp_socket_windows.cc only (Linux uses SO_MARK and policy routing).
 int UdpSetUnicastInterface(const UdpInfo& sockets, uint32_t ifindex);
 
 // Send the datagrams laid out back to back in data[0, length), each

@@ -1,10 +1,9 @@
 // The Windows build of the addon in a real Windows node.exe (under wine, through
-// `npm run test:windows`): its exports, named-pipe security, the secure directory,
-// and a service's whole life under the Service Control Manager.
+// `npm run test:windows`): its exports, the secure directory,
+// and a service's whole life under the Service Control Manager (the pipe: pipe-server.test.ts).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -18,22 +17,13 @@ function need<T>(f: T | undefined, name: string): T {
   return f as T;
 }
 
-function roundTrip(pipe: string, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = net.createConnection(pipe, () => c.write(text));
-    let got = '';
-    c.on('data', (d) => (got += d.toString()));
-    c.on('end', () => resolve(got));
-    c.on('error', reject);
-  });
-}
-
 test('the Windows exports are present', () => {
   assert.equal(process.platform, 'win32');
   for (const name of [
-    'securePipe',
+    'createPipeServer',
     'inspectPipeServer',
     'currentUserSid',
+    'signedInUserSids',
     'queryService',
     'startService',
     'runService',
@@ -51,33 +41,13 @@ test('currentUserSid is a user account SID', () => {
   assert.match(need(addon.currentUserSid, 'currentUserSid')(), /^S-1-5-21(-\d+){4}$/);
 });
 
-test('a pipe gets the helper DACL, its server is inspected, and a client round-trips', async () => {
-  const sid = addon.currentUserSid!();
-  const pipe = `\\\\.\\pipe\\slipstream-test-${process.pid}`;
-  const server = net.createServer((c) => c.on('data', (d) => c.end('echo:' + d.toString())));
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(pipe, res);
-  });
-  try {
-    const securePipe = need(addon.securePipe, 'securePipe');
-    securePipe(pipe, `O:SYD:P(D;;FA;;;NU)(A;;FA;;;SY)(A;;FA;;;BA)(A;;0x12019f;;;${sid})`);
-    assert.throws(() => securePipe(pipe, 'O:SY'), /must have a DACL/);
-    assert.throws(
-      () => securePipe(pipe, 'garbage'),
-      (e: NodeJS.ErrnoException) => e.code === 'ERROR_INVALID_PARAMETER',
-    );
-    const info = need(addon.inspectPipeServer, 'inspectPipeServer')(pipe);
-    assert.equal(info.pid, process.pid);
-    assert.equal(info.ownerSid, 'S-1-5-18');
-    assert.equal(await roundTrip(pipe, 'ping'), 'echo:ping');
-  } finally {
-    await new Promise((r) => server.close(r));
-  }
-  assert.throws(
-    () => addon.inspectPipeServer!('\\\\.\\pipe\\slipstream-nobody-here'),
-    (e: NodeJS.ErrnoException) => e.code === 'ERROR_FILE_NOT_FOUND',
-  );
+test('signedInUserSids returns the session users as SIDs (wine lists no sessions)', () => {
+  const sids = need(addon.signedInUserSids, 'signedInUserSids')();
+  assert.ok(Array.isArray(sids));
+  // Wine 8's WTSEnumerateSessionsW reports no sessions (measured: []), so which users it
+  // finds needs a real Windows; here only the shape: user SIDs, each once.
+  for (const sid of sids) assert.match(sid, /^S-1-(5-21|12-1)(-\d+){4}$/);
+  assert.equal(new Set(sids).size, sids.length);
 });
 
 test('ensureSecureDirectory creates a directory, and creates nothing for a bad SDDL', () => {

@@ -1,5 +1,5 @@
 // A real UDP round trip over loopback through the addon's Winsock code
-// (native/src/windows/udp_windows.cc) in Windows node.exe under wine: single sends,
+// (native/src/windows/udp_{socket,send,receive}_windows.cc) in Windows node.exe under wine: single sends,
 // segmented sends (wine has no USO, so these take the one-datagram-per-send path),
 // batches to IPv4 and IPv6 destinations, and what a receive batch reports.
 import assert from 'node:assert/strict';

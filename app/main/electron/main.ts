@@ -16,7 +16,6 @@ import {
   PROTOCOL,
   type DeepLink,
 } from './deep-link.js';
-import { runHelperService } from './helper-service.js';
 import { forwardEvents, handleCommands } from './ipc-bridge.js';
 import { disconnectOnQuit, onWindowClose, startHidden } from './lifecycle.js';
 import { showNotifications } from './notifications.js';
@@ -175,7 +174,10 @@ function runApp(): void {
   });
 }
 
-// The Windows installer registers this same executable as the helper's
-// service (installer.nsh); the SCM starts it with --helper-service.
-if (process.argv.includes('--helper-service')) void runHelperService();
-else runApp();
+// The helper service runs dist/app/helper/service-main.js with Electron's Node
+// (installer.nsh), never this app. A service registered by an older installer
+// (`Slipstream.exe --helper-service`) must not start the whole app as LocalSystem.
+if (process.argv.includes('--helper-service')) {
+  console.error('slipstream: the helper service is registered the old way; reinstall Slipstream');
+  app.exit(2);
+} else runApp();

@@ -1,4 +1,4 @@
-// Security of the helper's control pipe (pipe_security.cc), Windows builds
+// Who serves the helper's control pipe (pipe_security.cc), Windows builds
 // only: addon.cc calls ExportPipeSecurity under _WIN32 and binding.gyp lists
 // pipe_security.cc in the OS=='win' sources.
 #ifndef SLIPSTREAM_WINDOWS_PIPE_SECURITY_H_
@@ -8,8 +8,7 @@
 
 namespace slipstream {
 
-// Adds securePipe(pipePath, sddl), inspectPipeServer(pipePath) and
-// currentUserSid().
+// Adds inspectPipeServer(pipePath) and currentUserSid().
 void ExportPipeSecurity(Napi::Env env, Napi::Object exports);
 
 }  // namespace slipstream

@@ -5,7 +5,8 @@
 // arguments to JS as onEvent('start', 0, args); JS starts the helper and
 // calls reportServiceRunning() once its pipe listens, so that "running" tells
 // a GUI polling the SCM that there is something to connect to. Stop and
-// shutdown requests reach JS as onEvent('stop', control); JS tears the tunnel
+// shutdown requests reach JS as onEvent('stop', control); a user signing out
+// as onEvent('session', WTS_SESSION_LOGOFF); JS tears the tunnel
 // down and calls reportServiceStopped(exitCode), after which the dispatcher
 // returns and the thread-safe function is released. A start JS refuses (bad
 // arguments, a failed start) is reportServiceStopped(nonzero) straight from
@@ -85,8 +86,11 @@ bool SetStatusLocked(DWORD state, DWORD exit_code) {
   s.dwCurrentState = state;
   // Stop is accepted only while running: during START_PENDING the helper is
   // half built, and JS finishes or fails the start itself.
+  // Session changes (a user signing out) while running too.
   s.dwControlsAccepted =
-      state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
+      state == SERVICE_RUNNING
+          ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_SESSIONCHANGE
+          : 0;
   if (exit_code == 0) {
     s.dwWin32ExitCode = NO_ERROR;
     s.dwServiceSpecificExitCode = 0;
@@ -104,9 +108,13 @@ bool SetStatusLocked(DWORD state, DWORD exit_code) {
   return true;
 }
 
-DWORD WINAPI ControlHandler(DWORD control, DWORD /*event_type*/, LPVOID /*event_data*/,
+DWORD WINAPI ControlHandler(DWORD control, DWORD event_type, LPVOID /*event_data*/,
                             LPVOID /*context*/) {
   switch (control) {
+    case SERVICE_CONTROL_SESSIONCHANGE:
+      // Only sign-outs matter: the service then asks who is still there.
+      if (event_type == WTS_SESSION_LOGOFF) Emit("session", event_type);
+      return NO_ERROR;
     case SERVICE_CONTROL_STOP:
     case SERVICE_CONTROL_SHUTDOWN: {
       {

@@ -2,6 +2,9 @@
 
 #include <sddl.h>
 
+#include <cstdint>
+#include <vector>
+
 namespace slipstream {
 
 std::wstring Widen(const std::string& utf8) {
@@ -35,6 +38,8 @@ std::string ErrorName(DWORD err) {
       return "ERROR_ACCESS_DENIED";
     case ERROR_INVALID_PARAMETER:
       return "ERROR_INVALID_PARAMETER";
+    case ERROR_ALREADY_EXISTS:
+      return "ERROR_ALREADY_EXISTS";
     case ERROR_PIPE_BUSY:
       return "ERROR_PIPE_BUSY";
     case ERROR_SEM_TIMEOUT:
@@ -72,11 +77,15 @@ std::string ErrorText(DWORD err) {
 
 }  // namespace
 
-void ThrowWin32Error(Napi::Env env, const std::string& operation, DWORD err) {
+Napi::Error Win32Error(Napi::Env env, const std::string& operation, DWORD err) {
   Napi::Error error = Napi::Error::New(env, operation + ": " + ErrorText(err));
   error.Set("code", Napi::String::New(env, ErrorName(err)));
   error.Set("errno", Napi::Number::New(env, static_cast<double>(err)));
-  error.ThrowAsJavaScriptException();
+  return error;
+}
+
+void ThrowWin32Error(Napi::Env env, const std::string& operation, DWORD err) {
+  Win32Error(env, operation, err).ThrowAsJavaScriptException();
 }
 
 DWORD SidToString(PSID sid, std::string* out) {
@@ -85,6 +94,17 @@ DWORD SidToString(PSID sid, std::string* out) {
   LocalMemory owner(text);
   *out = Narrow(text);
   return ERROR_SUCCESS;
+}
+
+DWORD TokenUserSid(HANDLE token, std::string* out) {
+  DWORD size = 0;
+  GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+  if (size == 0) return GetLastError();
+  // uint64_t elements: TOKEN_USER holds a pointer and wants its alignment.
+  std::vector<uint64_t> buffer((size + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+  if (!GetTokenInformation(token, TokenUser, buffer.data(), size, &size)) return GetLastError();
+  const auto* user = reinterpret_cast<const TOKEN_USER*>(buffer.data());
+  return SidToString(user->User.Sid, out);
 }
 
 }  // namespace slipstream

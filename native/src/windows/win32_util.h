@@ -18,6 +18,8 @@ std::string Narrow(const wchar_t* wide);
 // Error "<operation>: <FormatMessage text>" with `code` (the ERROR_* name
 // where known, else "WIN32_<n>") and `errno` (the Win32 error number).
 void ThrowWin32Error(Napi::Env env, const std::string& operation, DWORD err);
+// The same error as a value, for a callback (pipe_server.cc).
+Napi::Error Win32Error(Napi::Env env, const std::string& operation, DWORD err);
 
 // A kernel handle closed with CloseHandle. INVALID_HANDLE_VALUE and null both
 // mean "none" (CreateFileW and CreateNamedPipeW return the former, OpenProcess
@@ -54,6 +56,9 @@ class LocalMemory {
 
 // The string form ("S-1-5-18") of a SID; 0 or a Win32 error.
 DWORD SidToString(PSID sid, std::string* out);
+
+// The user of a token ("S-1-5-18"); 0 or a Win32 error.
+DWORD TokenUserSid(HANDLE token, std::string* out);
 
 }  // namespace slipstream
 

@@ -1,9 +1,10 @@
 // test-platform: linux-only: stands a Unix socket in for the named pipe (test/windows covers the real pipe)
 // The platform seam of the control channel, exercised on this machine: which endpoint a
-// platform gets, the Windows command line, the named-pipe endpoint's order of listen and
-// securePipe (with a fake securePipe, on a Unix socket), a server that stays silent until a
+// platform gets, the Windows command line, the named-pipe endpoint around the addon's pipe
+// server (with a fake one; the real pipe runs in test/windows), a server that stays silent until a
 // client has written, and the GUI's service start-up logic (with a fake service manager).
 import assert from 'node:assert/strict';
+import { fstatSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,13 +14,17 @@ import { createDispatcher } from '../../../ipc/server.js';
 import { parseHelperArgs } from '../../../app/helper/args.js';
 import { controlEndpoint, startControlServer } from '../../../app/helper/control-server.js';
 import { endpointKind } from '../../../app/helper/endpoint.js';
-import { namedPipeEndpoint } from '../../../app/helper/named-pipe-endpoint.js';
+import {
+  namedPipeEndpoint,
+  type CreatePipeServer,
+} from '../../../app/helper/named-pipe-endpoint.js';
 import {
   ensureWindowsHelper,
   SERVICE_NOT_INSTALLED,
   type ServiceControl,
 } from '../../../app/main/helper-launcher.js';
-import type { ServiceStatus } from '../../../app/native/types.js';
+import type { FrontDoorAnswer } from '../../../app/helper/served-users.js';
+import type { PipeServerEvent, ServiceStatus } from '../../../app/native/types.js';
 
 const USER = 'S-1-5-21-3623811015-3361044348-30300820-1013';
 const PIPE = `\\\\.\\pipe\\slipstream-helper-${USER}`;
@@ -76,53 +81,69 @@ test('Windows helper arguments: --user-sid instead of --uid/--gid/--socket', () 
   );
 });
 
-test('named-pipe endpoint: secured right after its own listen, never after a failed one', async () => {
+test('named-pipe endpoint: the addon creates the pipe with its DACL; errors and close', async () => {
+  const calls: { pipe: string; sddl: string }[] = [];
+  let onEvent: PipeServerEvent = () => {};
+  let closed = 0;
+  const fake: CreatePipeServer = (pipe, sddl, callback) => {
+    calls.push({ pipe, sddl });
+    onEvent = callback;
+    return { close: () => void closed++ };
+  };
+  const server = net.createServer();
+  const endpoint = namedPipeEndpoint(PIPE, USER, fake);
+  assert.equal(endpoint.silentUntilRequest, true);
+  await endpoint.listen(server);
+  assert.deepEqual(calls, [
+    { pipe: PIPE, sddl: `O:SYD:P(D;;FA;;;NU)(A;;FA;;;SY)(A;;FA;;;BA)(A;;0x12019f;;;${USER})` },
+  ]);
+  assert.equal(server.listening, false, 'the net.Server itself never listens');
+
+  // A descriptor that is not a pipe or socket is closed, not leaked, and not served.
   const dir = await mkdtemp(path.join(tmpdir(), 'ss-pipe-seam-'));
   try {
-    // A Unix socket stands in for the pipe: Node binds both synchronously in listen().
-    const where = path.join(dir, 'control.sock');
-    const calls: { pipe: string; sddl: string; listening: boolean; beforeCallback: boolean }[] = [];
-    let callbackRan = false;
-    const server = net.createServer();
-    server.on('listening', () => (callbackRan = true));
-    const endpoint = namedPipeEndpoint(where, USER, (pipe, sddl) =>
-      calls.push({ pipe, sddl, listening: server.listening, beforeCallback: !callbackRan }),
-    );
-    assert.equal(endpoint.silentUntilRequest, true);
-    await endpoint.listen(server);
-    assert.deepEqual(calls, [
-      {
-        pipe: where,
-        sddl: `O:SYD:P(D;;FA;;;NU)(A;;FA;;;SY)(A;;FA;;;BA)(A;;0x12019f;;;${USER})`,
-        listening: true,
-        beforeCallback: true,
-      },
-    ]);
+    let connections = 0;
+    server.on('connection', () => connections++);
+    const fd = openSync(path.join(dir, 'f'), 'w');
+    onEvent(null, fd);
+    assert.throws(() => fstatSync(fd), /EBADF/);
+    assert.equal(connections, 0);
 
-    // The name is taken (here: by the server above): listen fails, nothing is secured.
-    const second = net.createServer();
-    let secured = 0;
-    await assert.rejects(
-      namedPipeEndpoint(where, USER, () => secured++).listen(second),
-      /EADDRINUSE/,
-    );
-    assert.equal(secured, 0);
-
-    // securePipe failing takes the server down again.
-    await new Promise<void>((r) => server.close(() => r()));
-    const third = net.createServer();
-    await assert.rejects(
-      namedPipeEndpoint(where, USER, () => {
-        throw new Error('securePipe: SetSecurityInfo: Access is denied');
-      }).listen(third),
-      /Access is denied/,
-    );
-    assert.equal(third.listening, false);
-    // A bad SID is refused before anything is created.
-    assert.throws(() => namedPipeEndpoint(where, 'S-1-1-0', () => {}), /user account/);
+    // The accept loop stopping on an error: the pipe is closed and the server hears it.
+    const heard: Error[] = [];
+    server.on('error', (e) => heard.push(e));
+    onEvent(new Error('createPipeServer: ConnectNamedPipe: broken'));
+    assert.equal(heard.length, 1);
+    assert.equal(closed, 1);
+    // A connection that crossed the close is closed at once.
+    const late = openSync(path.join(dir, 'g'), 'w');
+    onEvent(null, late);
+    assert.throws(() => fstatSync(late), /EBADF/);
+    assert.equal(connections, 0);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+
+  // Closing the net.Server (what the control server does) closes the pipe.
+  const second = net.createServer();
+  await namedPipeEndpoint(PIPE, USER, fake).listen(second);
+  await new Promise<void>((r) => second.close(() => r()));
+  assert.equal(closed, 2);
+
+  // The name taken: createPipeServer throws (ERROR_ACCESS_DENIED) and listen rejects.
+  const taken = Object.assign(new Error('createPipeServer: CreateNamedPipeW: Access is denied'), {
+    code: 'ERROR_ACCESS_DENIED',
+  });
+  await assert.rejects(
+    namedPipeEndpoint(PIPE, USER, () => {
+      throw taken;
+    }).listen(net.createServer()),
+    /Access is denied/,
+  );
+  // A bad SID is refused before anything is created.
+  const before = calls.length;
+  assert.throws(() => namedPipeEndpoint(PIPE, 'S-1-1-0', fake), /user account/);
+  assert.equal(calls.length, before);
 });
 
 test('a silent-until-request endpoint: a client that never writes hears nothing', async () => {
@@ -132,7 +153,13 @@ test('a silent-until-request endpoint: a client that never writes hears nothing'
     socketPath: where,
     userSid: USER,
     dispatch,
-    endpoint: namedPipeEndpoint(where, USER, () => {}),
+    // The named pipe's silence rule, on a Unix socket.
+    endpoint: {
+      path: where,
+      silentUntilRequest: true,
+      listen: (server) => new Promise<void>((r) => server.listen(where, r)),
+      cleanup: async () => {},
+    },
   });
   const open = async () => {
     const s = net.createConnection(where);
@@ -162,10 +189,19 @@ test('a silent-until-request endpoint: a client that never writes hears nothing'
   }
 });
 
-function fakeServices(states: (ServiceStatus | null)[], startError?: Error) {
+function fakeServices(
+  states: (ServiceStatus | null)[],
+  startError?: Error,
+  answer: FrontDoorAnswer = { pipe: PIPE },
+) {
   const started: string[][] = [];
+  let knocks = 0;
   let at = 0;
   const control: ServiceControl = {
+    knock: async () => {
+      knocks++;
+      return answer;
+    },
     currentUserSid: () => USER,
     queryService: (name) => {
       assert.equal(name, 'SlipstreamHelper');
@@ -177,11 +213,11 @@ function fakeServices(states: (ServiceStatus | null)[], startError?: Error) {
       return true;
     },
   };
-  return { control, started };
+  return { control, started, knocks: () => knocks };
 }
 
 test('Windows launcher: starts the service with the user SID and returns that user’s pipe', async () => {
-  const { control, started } = fakeServices([
+  const { control, started, knocks } = fakeServices([
     { state: 'stopped', pid: 0 },
     { state: 'start-pending', pid: 77 },
     { state: 'running', pid: 77 },
@@ -191,9 +227,25 @@ test('Windows launcher: starts the service with the user SID and returns that us
   assert.equal(endpoint.how, 'service');
   assert.deepEqual(started, [['--user-sid', USER]]);
 
+  assert.equal(knocks(), 0, 'started with our SID: no need to ask');
+
   const running = fakeServices([{ state: 'running', pid: 5 }]);
   await ensureWindowsHelper(running.control);
-  assert.deepEqual(running.started, [], 'a running service is left alone');
+  assert.deepEqual(running.started, [], 'a running service is not started again');
+  assert.equal(running.knocks(), 1, 'but asked, at its front door, to serve this user too');
+});
+
+test('Windows launcher: the front door refusing, or answering for somebody else, is an error', async () => {
+  const full = { error: 'the service already serves 8 users; one of them must sign out first' };
+  await assert.rejects(
+    ensureWindowsHelper(fakeServices([{ state: 'running', pid: 5 }], undefined, full).control),
+    /cannot serve you: the service already serves 8 users/,
+  );
+  const other = { pipe: PIPE.replace(USER, 'S-1-5-21-1-2-3-4') };
+  await assert.rejects(
+    ensureWindowsHelper(fakeServices([{ state: 'running', pid: 5 }], undefined, other).control),
+    /answered for another user/,
+  );
 });
 
 test('Windows launcher: clear errors', async () => {
