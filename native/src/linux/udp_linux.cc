@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "../platform.h"
+#include "../segmented_send.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -409,38 +410,11 @@ int UdpSendSegments(const UdpInfo& sockets, const uint8_t* data, size_t length,
     ++counters->send_errors;
     return err;
   }
-  size_t at = 0;
-  const size_t total_segments = (length + segment_size - 1) / segment_size;
-  if (*gso && total_segments > 1) {
-    // Kernel limits per sendmsg: the segment count and one datagram's payload.
-    const size_t per_send = std::min(kMaxGsoSegments, d.max_payload / segment_size);
-    while (at < length) {
-      const size_t chunk = std::min(per_send * segment_size, length - at);
-      err = SendGso(d, data + at, chunk, segment_size, counters);
-      if (err == 0) {
-        const size_t segments = (chunk + segment_size - 1) / segment_size;
-        ++counters->gso_sends;
-        counters->segments_sent += segments;
-        counters->datagrams_sent += segments;
-        at += chunk;
-        continue;
-      }
-      if (!RefusesGso(err)) break;
-      // Refused: remember for good, and send the rest without GSO.
-      *gso = false;
-      ++counters->gso_fallbacks;
-      err = 0;
-      break;
-    }
-    if (err != 0) {
-      ++counters->send_errors;
-      return err;
-    }
-    if (at == length) return 0;
-  }
-  err = SendRun(d, data + at, length - at, segment_size, counters);
-  if (err != 0) ++counters->send_errors;
-  return err;
+  return SendSegmented(
+      data, length, segment_size, d.max_payload, gso, counters,
+      [&](const uint8_t* p, size_t n, size_t segment) { return SendGso(d, p, n, segment, counters); },
+      RefusesGso,
+      [&](const uint8_t* p, size_t n, size_t segment) { return SendRun(d, p, n, segment, counters); });
 }
 
 int UdpSendMany(const UdpInfo& sockets, const OutgoingDatagram* datagrams, size_t count,

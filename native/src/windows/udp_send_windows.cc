@@ -4,6 +4,8 @@
 // through the caller's flag and the rest goes one datagram per send.
 #include "udp_windows.h"
 
+#include "../segmented_send.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -85,42 +87,13 @@ int UdpSendSegments(const UdpInfo& sockets, const uint8_t* data, size_t length,
     ++counters->send_errors;
     return err;
   }
-  size_t at = 0;
-  const size_t total_segments = (length + segment_size - 1) / segment_size;
-  // The cmsg only for more than one segment: a lone datagram needs no USO.
-  if (*gso && total_segments > 1) {
-    const size_t per_send = std::min(kMaxGsoSegments, d.max_payload / segment_size);
-    while (at < length) {
-      const size_t chunk = std::min(per_send * segment_size, length - at);
-      const size_t segments = (chunk + segment_size - 1) / segment_size;
-      err = segments > 1
-                ? SendMsg(d, data + at, chunk, static_cast<DWORD>(segment_size), counters)
-                : SendMsg(d, data + at, chunk, 0, counters);
-      if (err == 0) {
-        if (segments > 1) {
-          ++counters->gso_sends;
-          counters->segments_sent += segments;
-        }
-        counters->datagrams_sent += segments;
-        at += chunk;
-        continue;
-      }
-      if (!RefusesUso(err)) break;
-      // Refused: remembered for this socket, the rest goes one datagram per send.
-      *gso = false;
-      ++counters->gso_fallbacks;
-      err = 0;
-      break;
-    }
-    if (err != 0) {
-      ++counters->send_errors;
-      return err;
-    }
-    if (at == length) return 0;
-  }
-  err = SendRun(d, data + at, length - at, segment_size, counters);
-  if (err != 0) ++counters->send_errors;
-  return err;
+  return SendSegmented(
+      data, length, segment_size, d.max_payload, gso, counters,
+      [&](const uint8_t* p, size_t n, size_t segment) {
+        return SendMsg(d, p, n, static_cast<DWORD>(segment), counters);
+      },
+      RefusesUso,
+      [&](const uint8_t* p, size_t n, size_t segment) { return SendRun(d, p, n, segment, counters); });
 }
 
 int UdpSendMany(const UdpInfo& sockets, const OutgoingDatagram* datagrams, size_t count,
