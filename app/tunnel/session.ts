@@ -17,6 +17,8 @@ import type { DeviceStats, Endpoint, WgEvent } from './wireguard/types.js';
 import { TunnelEngine, type EngineOptions } from './engine.js';
 import { startStayingConnected, type StayingConnected } from './staying-connected.js';
 import { throwIfInterrupted, unlessAborted } from '../util/interrupt.js';
+import { fileEndpointMemory, type EndpointMemory } from './endpoint-memory.js';
+import { defaultStateDir } from '../platform/linux/state.js';
 
 export interface TunnelOptions {
   /** Interface name; null lets the kernel choose. */
@@ -31,6 +33,8 @@ export interface TunnelOptions {
   watchNetwork?: boolean;
   /** Block everything outside the tunnel until stop(); see app/platform/kill-switch.ts. */
   killSwitch?: KillSwitchOptions | null;
+  /** The last addresses of endpoint host names; default: a file beside the journals (Linux). */
+  endpointMemory?: EndpointMemory | null;
 }
 
 export interface RunningTunnel {
@@ -59,18 +63,41 @@ export interface TunnelStats {
 
 const DEFAULT_MTU = 1420;
 
-/** Resolves host-name endpoints once at start-up, as wg(8) does. */
-async function resolveEndpoints(config: WgQuickConfig): Promise<(Endpoint | undefined)[]> {
+export type LookupHost = (host: string) => Promise<{ address: string }>;
+
+/**
+ * Resolves host-name endpoints at start-up, as wg(8) does, remembering each answer. When
+ * a name cannot be resolved now, the address it had last time is used (with a warning):
+ * a kill switch still blocking from before lets DNS out only through the missing tunnel.
+ */
+export async function resolveEndpoints(
+  config: WgQuickConfig,
+  log: Logger,
+  memory: EndpointMemory | null,
+  lookupHost: LookupHost = (host) => lookup(host),
+): Promise<(Endpoint | undefined)[]> {
   return Promise.all(
     config.peers.map(async (peer) => {
       const ep = peer.endpoint;
       if (!ep) return undefined;
       if (ep.isIpLiteral) return { host: ep.host, port: ep.port };
       try {
-        const { address } = await lookup(ep.host);
+        const { address } = await lookupHost(ep.host);
+        await memory?.remember(ep.host, address).catch((err: unknown) => {
+          log.debug('could not remember the endpoint address', { error: err });
+        });
         return { host: address, port: ep.port };
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'lookup failed';
+        const last = await memory?.recall(ep.host).catch(() => null);
+        if (last) {
+          log.warn('endpoint host not resolvable now; using its last address', {
+            host: ep.host,
+            address: last,
+            error: code,
+          });
+          return { host: last, port: ep.port };
+        }
         throw new ConfigError(
           config.file,
           ep.line,
@@ -79,6 +106,12 @@ async function resolveEndpoints(config: WgQuickConfig): Promise<(Endpoint | unde
       }
     }),
   );
+}
+
+/** Where the last endpoint addresses are kept: beside the journals, Linux only (see endpoint-memory.ts). */
+function defaultEndpointMemory(): EndpointMemory | null {
+  if (process.platform !== 'linux') return null;
+  return fileEndpointMemory(defaultStateDir());
 }
 
 function explainOpenError(what: string, err: unknown): Error {
@@ -120,7 +153,10 @@ export async function startTunnel(
   for (const item of cleaned) log.info('cleaned up after an earlier run', { ...item });
 
   step('resolve');
-  const endpoints = await unlessAborted(resolveEndpoints(config), stop);
+  const endpoints = await unlessAborted(
+    resolveEndpoints(config, log, options.endpointMemory ?? defaultEndpointMemory()),
+    stop,
+  );
 
   // Each acquired resource is pushed here so a failure can release them in reverse.
   const undo: (() => Promise<void> | void)[] = [];
