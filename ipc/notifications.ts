@@ -21,6 +21,7 @@ import type { TunnelState } from './schema.js';
 
 export const FLAP_MS = 60_000;
 export const EXPIRY_WARNING_MS = 10 * 60_000;
+const SAME_EXPIRY_MS = 60_000;
 
 export interface NotifyInput {
   tunnel: TunnelState;
@@ -85,7 +86,9 @@ export function decideNotifications(
     });
     lossTold = true;
   }
-  next.blocking = blocking;
+  // An error state says nothing about the block (main's own "lost contact with the
+  // service" is one): keep what was known, so a helper restart does not tell it again.
+  next.blocking = status === 'error' ? memory.blocking : blocking;
 
   if (!first && memory.status === 'connected' && status === 'reconnecting') {
     const flapping = memory.lastReconnectedAt !== null && now - memory.lastReconnectedAt < FLAP_MS;
@@ -113,13 +116,17 @@ export function decideNotifications(
   }
 
   const expiresAt = input.signInExpiresAt ?? null;
+  // The end is "now + lifetime in whole seconds" at every renewal, so the same end moves
+  // by a second or so each time: within a minute of the warned one it is the same end.
+  const sameEnd =
+    expiresAt !== null &&
+    memory.warnedExpiry !== null &&
+    Math.abs(expiresAt - memory.warnedExpiry) < SAME_EXPIRY_MS;
   if (expiresAt === null) {
     next.warnedExpiry = null;
-  } else if (
-    expiresAt !== memory.warnedExpiry &&
-    expiresAt > now &&
-    expiresAt - now <= EXPIRY_WARNING_MS
-  ) {
+  } else if (sameEnd) {
+    next.warnedExpiry = expiresAt; // follows the drift, so it never adds up to a "new" end
+  } else if (!sameEnd && expiresAt > now && expiresAt - now <= EXPIRY_WARNING_MS) {
     const minutes = Math.max(1, Math.round((expiresAt - now) / 60_000));
     notices.push({
       kind: 'sign-in-expiring',

@@ -22,6 +22,7 @@ import { ProfileStore } from './profile-store.js';
 import type { TunnelGate } from './served-users.js';
 import { connectAtStartup } from './startup.js';
 import { StartupStore } from './startup-store.js';
+import { attachState } from './attach-state.js';
 import { TunnelController } from './tunnel-controller.js';
 
 export interface RunHelperOptions {
@@ -89,7 +90,24 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
     throw err;
   }
   const ready = server;
-  broadcast = (state) => ready.broadcast('state', state);
+  // A pushed "disconnected" says whether a kill switch still blocks, as getState does
+  // (attach-state.ts): after a failed start, a Dismiss, or a Disconnect whose lifting
+  // failed, the GUI must not show a plain "Disconnected" while nothing gets out. One
+  // check at a time, in order, so a later state is never overtaken by an earlier one.
+  let pushed: Promise<void> = Promise.resolve();
+  broadcast = (state) => {
+    pushed = pushed.then(async () => {
+      const blocking =
+        state.status === 'disconnected' &&
+        (await platform()
+          .killSwitchActive()
+          .catch(() => false));
+      ready.broadcast(
+        'state',
+        state.status === 'disconnected' ? attachState(state, blocking) : state,
+      );
+    });
+  };
   // Only its own log: in development main's log may share the directory, and main reports that.
   logs.watch((process, totalLines) => {
     if (process === 'helper') ready.broadcast('logGrowth', { process, totalLines });
@@ -99,7 +117,9 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (reason: string) => {
+    // `failed`: exit non-zero, so the service manager (Restart=on-failure) brings the
+    // helper back; a wanted tunnel's block is kept meanwhile and needs a helper to lift it.
+    const stop = (reason: string, failed = false) => {
       if (stopping) return;
       stopping = true;
       options.stopSignal.removeEventListener('abort', onAbort);
@@ -111,7 +131,7 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
         await profiles?.close();
         logs.close();
         await log.flush();
-        resolve(0);
+        resolve(failed ? 1 : 0);
       })();
     };
     const onAbort = () => {
@@ -120,7 +140,7 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
     };
     const onUncaught = (err: Error) => {
       log.error('internal error; taking the tunnel down', { error: err });
-      stop('internal error');
+      stop('internal error', true);
     };
     options.stopSignal.addEventListener('abort', onAbort);
     process.on('uncaughtException', onUncaught);

@@ -61,6 +61,8 @@ export class TunnelController {
   private addresses: string[] = [];
   private stopping: Promise<void> = Promise.resolve();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set by close(): how a start still under way must stop its tunnel; no new starts. */
+  private closing: { keepKillSwitch: boolean } | null = null;
   private readonly now: () => number;
   private readonly handshakes = new HandshakeWatch();
 
@@ -84,6 +86,7 @@ export class TunnelController {
     settings: ProfileSettings = DEFAULT_PROFILE_SETTINGS,
   ): Promise<void> {
     const s = this.machine.state;
+    if (this.closing) return Promise.resolve(); // the helper is stopping
     if (LIVE.has(s.status) && 'profileId' in s && s.profileId === profileId) {
       return Promise.resolve();
     }
@@ -122,6 +125,10 @@ export class TunnelController {
     await this.options.liftStale?.().catch((err: unknown) => {
       this.options.log.error('could not remove what an earlier run left', { error: err });
     });
+    // Once more, now that the block is lifted (or failed to be): the first "disconnected"
+    // went out while the teardown was still running.
+    const s = this.machine.state;
+    if (s.status === 'disconnected') this.options.onState(s);
   }
 
   dismiss(): void {
@@ -137,8 +144,11 @@ export class TunnelController {
   async close(): Promise<void> {
     this.generation++;
     this.stopTicker();
-    const wanted = LIVE.has(this.machine.state.status);
-    await this.serially(() => this.takeDown({ keepKillSwitch: wanted }));
+    // Decided once, before anything else runs: a start still under way sees this too
+    // (its tunnel is no longer wanted by this process, but still by the user).
+    this.closing ??= { keepKillSwitch: LIVE.has(this.machine.state.status) };
+    const how = this.closing;
+    await this.serially(() => this.takeDown(how));
   }
 
   private async start(
@@ -169,8 +179,9 @@ export class TunnelController {
       return;
     }
     if (generation !== this.generation) {
-      // Disconnected (or switched) while starting: this tunnel is not wanted.
-      await tunnel.stop().catch((err: unknown) => {
+      // Disconnected (or switched) while starting: this tunnel is not wanted. If the
+      // helper is closing instead, the user still wants it: keep its block (close()).
+      await tunnel.stop(this.closing ?? {}).catch((err: unknown) => {
         this.options.log.error('could not take an unwanted tunnel down', { error: err });
       });
       return;

@@ -336,3 +336,18 @@ test('a helper shutdown while the tunnel is wanted keeps its kill switch; a disc
   await d.close();
   assert.deepEqual(done.stopRequests, [{}]);
 });
+
+test('a helper shutdown during a start keeps the block of the tunnel that start brings up, and no start follows', async () => {
+  const s = scripted({ hold: true });
+  const { c } = controller(s);
+  const connecting = c.connect('p1', CONFIG);
+  await until('the start to begin', () => s.starts === 1);
+  assert.equal(statusOf(c), 'connecting');
+  const closing = c.close();
+  s.release();
+  await connecting;
+  await closing;
+  assert.deepEqual(s.stopRequests, [{ keepKillSwitch: true }], 'the late tunnel keeps its block');
+  await c.connect('p2', CONFIG);
+  assert.equal(s.starts, 1, 'no start after close()');
+});

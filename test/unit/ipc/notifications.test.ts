@@ -151,6 +151,40 @@ test('sign-in about to expire: once per expiry time, again after a renewal', () 
   assert.match(bodies[1]!, /about 2 minutes/);
 });
 
+test('a helper restart while blocked (lost contact, then blocked again) is not told twice', () => {
+  const blocked: TunnelState = {
+    status: 'disconnected',
+    profileId: null,
+    blocked: { reason: 'left by an earlier run' },
+  };
+  const lost: TunnelState = {
+    status: 'error',
+    profileId: null,
+    message: 'Lost contact with the Slipstream service; trying again…',
+    retryable: false,
+  };
+  const { kinds } = run([
+    [connected, 0],
+    [blocked, 1000],
+    [lost, 2000],
+    [blocked, 5000],
+    [lost, 6000],
+    [blocked, 9000],
+  ]);
+  assert.deepEqual(kinds, ['traffic-blocked']);
+});
+
+test('sign-in expiry: an end that moves by seconds at each renewal is warned once', () => {
+  // The provider's lifetime is whole seconds from each renewal: the same end jitters.
+  const at = 2_000_000_000;
+  const steps: [NotifyInput, number][] = [];
+  for (let i = 0; i < 10; i++) {
+    const now = at - EXPIRY_WARNING_MS + i * 60_000;
+    steps.push([{ tunnel: connected, signInExpiresAt: at + (i % 3) * 1000 - 1000 }, now]);
+  }
+  assert.deepEqual(run(steps).kinds, ['sign-in-expiring']);
+});
+
 test('a reconnecting state whose kill switch blocks says so once, without a separate input', () => {
   let memory = initialNotifyMemory;
   const kinds: string[] = [];

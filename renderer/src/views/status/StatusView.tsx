@@ -103,8 +103,8 @@ export function StatusView() {
           <button
             type="button"
             // Not blocked by a pending Connect: disconnecting is how one cancels it. It also
-            // lifts a kill switch an earlier run left blocking.
-            disabled={!active && !isBlockedWithoutTunnel(state)}
+            // lifts a kill switch an earlier run left blocking, and is the way out of an error.
+            disabled={!active && state?.status !== 'error' && !isBlockedWithoutTunnel(state)}
             onClick={() => void action.run(() => client.disconnect({}))}
           >
             Disconnect
