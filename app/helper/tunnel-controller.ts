@@ -166,6 +166,7 @@ export class TunnelController {
           ifname: this.options.ifname,
           statsIntervalMs: 60_000,
           killSwitch,
+          keepKillSwitchOnFailure: true,
           onEvent: (event) => {
             if (generation === this.generation) this.onWgEvent(event);
           },

@@ -33,6 +33,12 @@ export interface TunnelOptions {
   watchNetwork?: boolean;
   /** Block everything outside the tunnel until stop(); see app/platform/kill-switch.ts. */
   killSwitch?: KillSwitchOptions | null;
+  /**
+   * A start that fails keeps the kill switch blocking (the helper: the user still wants
+   * the tunnel, the state shows the error and Disconnect lifts it). The CLI leaves this
+   * off: its failed `up` ends the command, and nothing is left behind.
+   */
+  keepKillSwitchOnFailure?: boolean;
   /** The last addresses of endpoint host names; default: a file beside the journals (Linux). */
   endpointMemory?: EndpointMemory | null;
 }
@@ -304,6 +310,7 @@ export async function startTunnel(
       },
     };
   } catch (err) {
+    keepKillSwitch = options.keepKillSwitchOnFailure === true && Boolean(options.killSwitch);
     await rollback();
     throw err;
   }

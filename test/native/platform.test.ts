@@ -363,3 +363,32 @@ test('after a SIGKILL, the next start removes the leftover rules and restores DN
     }
   });
 });
+
+test('a teardown that keeps the kill switch leaves only the block, released for a Disconnect to lift', async () => {
+  await withNamespace(async (env) => {
+    const r = await fixture<{
+      up: { table: boolean; snapshot: Snapshot };
+      kept: {
+        table: boolean;
+        snapshot: Snapshot;
+        state: { pid: number; journal: { kind: string }[] };
+      };
+      afterStartRecovery: boolean;
+      lifted: { undone: string[] }[];
+      afterDisconnect: { table: boolean; stateFileLeft: boolean };
+    }>(env, 'keep');
+    assert.ok(r.up.table, 'the kill switch is on while up');
+    assert.ok(hasPolicyRules(r.up.snapshot.rules4, 51820));
+    // Kept: the block and its journal entry, nothing else of the tunnel.
+    assert.ok(r.kept.table, 'the block outlives the teardown');
+    assert.equal(hasPolicyRules(r.kept.snapshot.rules4, 51820), false, 'routing rules removed');
+    assert.deepEqual(
+      r.kept.state.journal.map((e) => e.kind),
+      ['kill-switch'],
+    );
+    assert.equal(r.kept.state.pid, 0, 'owned by no process');
+    assert.ok(r.afterStartRecovery, "a start's recovery keeps it for its own to replace");
+    assert.ok(r.lifted.length > 0 && r.lifted[0]!.undone.length > 0, JSON.stringify(r.lifted));
+    assert.deepEqual(r.afterDisconnect, { table: false, stateFileLeft: false });
+  });
+});

@@ -167,6 +167,18 @@ export async function configureTunnel(
         });
         for (const note of report.notes) log?.warn(note, { interface: tun.name });
         for (const error of report.errors) log?.warn(error, { interface: tun.name });
+        if (request.keepKillSwitch && report.remaining.length > 0) {
+          // Handed over as a finished run's: owned by no process (pid 0), so whoever
+          // lifts dead runs' blocks (Disconnect, `slipstream down`, the next start) can
+          // lift this one too, even while this process lives on (a helper whose start failed).
+          await store
+            .write({ ...state, pid: 0, pidStartTime: null, journal: [...report.remaining] })
+            .catch((err: unknown) => {
+              report.errors.push(
+                `saving state: ${err instanceof Error ? err.message : String(err)}`,
+              );
+            });
+        }
         if (report.remaining.length === 0) {
           try {
             await store.remove(tun.name, netns);

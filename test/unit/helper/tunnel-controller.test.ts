@@ -40,6 +40,8 @@ interface Scripted {
   fail: Error | null;
   /** The kill switch each start was asked for, in order. */
   killSwitches: TunnelOptions['killSwitch'][];
+  /** Whether each start was asked to keep its block if it fails. */
+  keepsOnFailure: (boolean | undefined)[];
   /** What each stop was asked to keep, in order. */
   stopRequests: { keepKillSwitch?: boolean }[];
 }
@@ -57,11 +59,13 @@ function scripted(opts: { hold?: boolean } = {}): Scripted {
     lastHandshake: null,
     fail: null,
     killSwitches: [],
+    keepsOnFailure: [],
     stopRequests: [],
     release: () => release(),
     start: async (_config, options: TunnelOptions) => {
       s.starts++;
       s.killSwitches.push(options.killSwitch);
+      s.keepsOnFailure.push(options.keepKillSwitchOnFailure);
       s.maxConcurrent = Math.max(s.maxConcurrent, ++running);
       s.events = options.onEvent ?? null;
       try {
@@ -317,6 +321,7 @@ test('a helper shutdown while the tunnel is wanted keeps its kill switch; a disc
   assert.equal(statusOf(a), 'connected');
   await a.close();
   assert.deepEqual(wanted.stopRequests, [{ keepKillSwitch: true }]);
+  assert.deepEqual(wanted.keepsOnFailure, [true], 'a failed start keeps the block too');
 
   // Reconnecting is wanted too.
   const lost = scripted();
