@@ -23,6 +23,7 @@ import type { TunnelGate } from './served-users.js';
 import { connectAtStartup } from './startup.js';
 import { StartupStore } from './startup-store.js';
 import { attachState } from './attach-state.js';
+import { currentBootId } from './boot-id.js';
 import { TunnelController } from './tunnel-controller.js';
 
 export interface RunHelperOptions {
@@ -113,7 +114,9 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
     if (process === 'helper') ready.broadcast('logGrowth', { process, totalLines });
   });
   log.info('helper ready', { socket: args.socket, ...user });
-  if (startup) void connectAtStartup(startup, profiles, tunnel, log);
+  const startupStore = startup;
+  const bootId = await currentBootId();
+  if (startupStore) void connectAtStartup(startupStore, profiles, tunnel, log, bootId);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -126,6 +129,18 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
       process.off('uncaughtException', onUncaught);
       log.info('helper stopping', { reason });
       void (async () => {
+        // The user still wants the tunnel: the next helper of this boot resumes it
+        // (its kill switch keeps blocking until then; see TunnelController.close).
+        const s = tunnel.state;
+        const wanted =
+          s.status === 'connecting' || s.status === 'connected' || s.status === 'reconnecting'
+            ? s.profileId
+            : null;
+        if (wanted && startupStore && bootId) {
+          await startupStore.setResume({ profileId: wanted, bootId }).catch((err: unknown) => {
+            log.warn('could not mark the tunnel to resume', { error: err });
+          });
+        }
         await tunnel.close();
         await ready.close();
         await profiles?.close();

@@ -4,6 +4,11 @@
  * One small JSON file in the helper's state directory (root's, 0700), written
  * 0600 and atomically. A missing or damaged file means "off": the helper
  * never connects on a guess.
+ *
+ * Also the resume mark: the helper stopped (a service restart, an upgrade)
+ * while the user wanted the tunnel. Its kill switch kept blocking meanwhile;
+ * the next helper of the same boot brings the profile back at once. The boot
+ * id ties it to this boot: after a reboot only "Connect at startup" connects.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,11 +16,14 @@ import { z } from 'zod';
 import { HelperSettings } from '../../ipc/schema.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 
+const ProfileId = z.string().regex(/^[0-9a-f]{16}$/);
+
 const Stored = HelperSettings.extend({
-  lastProfileId: z
-    .string()
-    .regex(/^[0-9a-f]{16}$/)
-    .nullable(),
+  lastProfileId: ProfileId.nullable(),
+  resume: z
+    .object({ profileId: ProfileId, bootId: z.string().regex(/^[0-9a-f-]{1,64}$/) })
+    .strict()
+    .optional(),
 });
 type Stored = z.infer<typeof Stored>;
 
@@ -62,6 +70,21 @@ export class StartupStore {
   update(patch: Partial<HelperSettings>): Promise<HelperSettings> {
     const change = HelperSettings.partial().strict().parse(patch);
     return this.write((current) => ({ ...current, ...change })).then(() => this.settings);
+  }
+
+  /** The profile to resume in boot `bootId` (see above), or null. */
+  resumeProfile(bootId: string | null): string | null {
+    const r = this.current.resume;
+    return r && bootId !== null && r.bootId === bootId ? r.profileId : null;
+  }
+
+  /** Marks `profileId` to be resumed by the next helper of boot `bootId`; null clears it. */
+  setResume(mark: { profileId: string; bootId: string } | null): Promise<void> {
+    if (mark === null && this.current.resume === undefined) return Promise.resolve();
+    return this.write((current) => {
+      const { resume: _dropped, ...rest } = current;
+      return mark === null ? rest : { ...rest, resume: mark };
+    });
   }
 
   rememberProfile(profileId: string): Promise<void> {

@@ -14,12 +14,22 @@ export async function connectAtStartup(
   profiles: ProfileStore,
   tunnel: TunnelController,
   log: Logger,
+  bootId: string | null = null,
 ): Promise<void> {
-  const profileId = startup.startupProfile;
+  // A helper that stopped while the user wanted the tunnel (resume mark, same boot)
+  // comes first: its kill switch has been blocking since, waiting for this.
+  const resumed = startup.resumeProfile(bootId);
+  const profileId = resumed ?? startup.startupProfile;
+  // Used once (or stale, from another boot): gone either way.
+  await startup.setResume(null).catch((err: unknown) => {
+    log.warn('could not clear the resume mark', { error: err });
+  });
   if (profileId === null) return;
   try {
     const { config, settings } = await profiles.get(profileId);
-    log.info('connecting at startup', { profileId });
+    log.info(resumed !== null ? 'resuming after a helper restart' : 'connecting at startup', {
+      profileId,
+    });
     await tunnel.connect(profileId, config, settings);
   } catch (err) {
     if (err instanceof ProfileNotFound) {

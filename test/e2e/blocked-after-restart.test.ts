@@ -3,7 +3,7 @@
 // kill switch stays in nftables) and the service starts again. The GUI, reattaching, must
 // not say a plain "Not connected": it says traffic is blocked and why. Connected again, the
 // helper is stopped with SIGTERM (what `systemctl restart` sends): the user did not
-// disconnect, so the block stays through that too; Disconnect lifts it.
+// disconnect, so the block stays through that too, and the next helper resumes the tunnel.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -75,7 +75,7 @@ describe('a kill switch that outlives a crashed helper, in the GUI', () => {
     await cleanupAll();
   });
 
-  test('after the helper is killed, or stopped while connected, the GUI says "Blocked"; Disconnect lifts it', async () => {
+  test('killed: "Blocked" until Disconnect lifts it; stopped while connected: blocked, then resumed', async () => {
     let helper = await startHelper();
     const gui = await startWebApp(topo.clientNs, { helperSocket: socket });
     const page = await browser.newPage();
@@ -118,25 +118,6 @@ describe('a kill switch that outlives a crashed helper, in the GUI', () => {
       await page.screenshot({ path: path.join(ARTIFACTS, 'status-blocked.png'), fullPage: true });
       assert.equal(await lanReachable(), false, 'still blocking, as the GUI says');
 
-      // Connect again (the new run replaces the dead run's block), then an orderly stop.
-      await page.getByRole('button', { name: 'Connect', exact: true }).click();
-      await waitFor(async () => /Connected/.test(await statusText(page)), {
-        timeoutMs: 20_000,
-        what: 'Connected again',
-      });
-      helper.child.kill('SIGTERM');
-      await helper.exited;
-      assert.ok(
-        await table(),
-        'a service stop while connected is not a disconnect: still blocking',
-      );
-      assert.equal(await lanReachable(), false, 'the LAN stays blocked with the helper stopped');
-      helper = await startHelper();
-      await waitFor(async () => /^Blocked$/.test((await statusText(page)).trim()), {
-        timeoutMs: 20_000,
-        what: 'the GUI to show the block after the restart',
-      });
-
       const disconnect = page.getByRole('button', { name: 'Disconnect', exact: true });
       assert.equal(await disconnect.isEnabled(), true, 'Disconnect is offered');
       await disconnect.click();
@@ -150,6 +131,35 @@ describe('a kill switch that outlives a crashed helper, in the GUI', () => {
         what: 'Disconnect to lift the block',
       });
       assert.equal(await lanReachable(), true, 'the direct path works again');
+
+      // Connected again, then an orderly stop (what `systemctl restart` or an upgrade
+      // sends): not a disconnect. The block stays while no helper runs, and the next
+      // helper of this boot resumes the tunnel by itself.
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      await waitFor(async () => /^Connected$/.test((await statusText(page)).trim()), {
+        timeoutMs: 20_000,
+        what: 'Connected again',
+      });
+      helper.child.kill('SIGTERM');
+      await helper.exited;
+      assert.ok(await table(), 'a service stop while connected is not a disconnect');
+      assert.equal(await lanReachable(), false, 'the LAN stays blocked with no helper');
+      helper = await startHelper();
+      await waitFor(async () => /^Connected$/.test((await statusText(page)).trim()), {
+        timeoutMs: 30_000,
+        what: 'the restarted helper to resume the tunnel',
+      });
+      assert.ok(await table(), 'blocking all along');
+      assert.equal(
+        (await ping(topo.clientNs, topo.tunnel.serverV4, { count: 1, timeoutSec: 2 })).received,
+        1,
+        'traffic flows through the resumed tunnel',
+      );
+      await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
+      await waitFor(async () => !(await table()), {
+        timeoutMs: 5_000,
+        what: 'Disconnect to lift the block',
+      });
     } finally {
       await page.close();
       await gui.stop();

@@ -1,10 +1,12 @@
 // Always-on at the helper level: the helper as the service runs it (in the client namespace,
-// against a stock wireguard-go server). With "Connect at startup" on, a restarted helper
-// brings the last profile back up with no GUI attached, and a client attaching later finds
-// it connected; with the setting off, a restart leaves the tunnel down.
+// against a stock wireguard-go server). With "Connect at startup" on, a helper starting at
+// boot brings the last profile back up with no GUI attached, and a client attaching later
+// finds it connected; with the setting off, a boot leaves the tunnel down. Within one boot,
+// a helper stopped while connected (a service restart, an upgrade) is resumed by the next
+// one whatever the setting. A reboot is played by changing the boot id in the resume mark.
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClient, type Client as IpcClient } from '../../ipc/client.js';
@@ -80,10 +82,18 @@ describe('Connect at startup (helper without a GUI)', () => {
     assert.ok(!(await topo.clientNs.links()).includes('slip-boot'), 'down with the helper');
     const stored = path.join(stateDir, 'startup.json');
     assert.equal(statSync(stored).mode & 0o777, 0o600, 'stored for root only');
+    const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
     assert.deepEqual(JSON.parse(await readFile(stored, 'utf8')), {
       connectAtStartup: true,
       lastProfileId: profileId,
+      resume: { profileId, bootId },
     });
+    const reboot = async () => {
+      const text = JSON.parse(await readFile(stored, 'utf8')) as { resume?: { bootId: string } };
+      if (text.resume) text.resume.bootId = '00000000-0000-0000-0000-000000000000';
+      await writeFile(stored, JSON.stringify(text), { mode: 0o600 });
+    };
+    await reboot();
 
     // Boot: the helper starts and nobody attaches.
     const bootAt = Date.now();
@@ -97,12 +107,20 @@ describe('Connect at startup (helper without a GUI)', () => {
     const state = await later.ipc.getState({});
     assert.equal(state.status, 'connected');
     assert.equal(state.status === 'connected' && state.profileId, profileId);
-    // Turned off: the next start leaves the tunnel down.
+    // Turned off, then a service restart while connected: resumed all the same.
     assert.deepEqual(await later.ipc.setHelperSettings({ connectAtStartup: false }), {
       connectAtStartup: false,
     });
     later.close();
     await stopHelper(helper);
+    helper = await startHelper();
+    await waitForPing(topo.clientNs, topo.tunnel.serverV4, { timeoutMs: 15_000 });
+    const resumed = await attach();
+    assert.equal((await resumed.ipc.getState({})).status, 'connected', 'resumed after a restart');
+    resumed.close();
+    await stopHelper(helper);
+    // A reboot with the setting off: the tunnel stays down.
+    await reboot();
     helper = await startHelper();
     const third = await attach();
     await new Promise((r) => setTimeout(r, 1500));
@@ -114,5 +132,10 @@ describe('Connect at startup (helper without a GUI)', () => {
     await stopHelper(helper);
     const log = await readFile(path.join(dir.path, 'logs', 'helper.jsonl'), 'utf8');
     assert.equal(log.split('\n').filter((l) => l.includes('"connecting at startup"')).length, 1);
+    assert.equal(
+      log.split('\n').filter((l) => l.includes('"resuming after a helper restart"')).length,
+      1,
+    );
+    assert.equal(JSON.parse(await readFile(stored, 'utf8')).resume, undefined, 'no mark left');
   });
 });

@@ -57,3 +57,40 @@ test('updates accept only the setting itself', async () => {
   assert.throws(() => store.update({ lastProfileId: ID } as never));
   assert.throws(() => store.update({ connectAtStartup: 1 } as never));
 });
+
+test('the resume mark: only for the boot it was made in, and cleared', async () => {
+  const d = path.join(dir, 'resume');
+  await rm(d, { recursive: true, force: true });
+  await mkdir(d);
+  const { store } = await StartupStore.open(d);
+  const boot = '6f1c1e4e-2b1a-4c3d-9e8f-0a1b2c3d4e5f';
+  assert.equal(store.resumeProfile(boot), null);
+  await store.setResume({ profileId: ID, bootId: boot });
+  const again = (await StartupStore.open(d)).store;
+  assert.equal(again.resumeProfile(boot), ID, 'kept across a helper restart');
+  assert.equal(
+    again.resumeProfile('00000000-0000-0000-0000-000000000000'),
+    null,
+    'not after a reboot',
+  );
+  assert.equal(again.resumeProfile(null), null, 'nor where there is no boot id');
+  assert.equal(again.startupProfile, null, '"Connect at startup" stays off');
+  await again.setResume(null);
+  assert.equal((await StartupStore.open(d)).store.resumeProfile(boot), null);
+  assert.deepEqual(JSON.parse(await readFile(path.join(d, 'startup.json'), 'utf8')), {
+    connectAtStartup: false,
+    lastProfileId: null,
+  });
+  // A tampered mark is no mark.
+  await writeFile(
+    path.join(d, 'startup.json'),
+    JSON.stringify({
+      connectAtStartup: false,
+      lastProfileId: null,
+      resume: { profileId: '../x', bootId: boot },
+    }),
+  );
+  const tampered = await StartupStore.open(d);
+  assert.equal(tampered.problem, 'invalid values');
+  assert.equal(tampered.store.resumeProfile(boot), null);
+});
