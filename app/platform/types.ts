@@ -3,6 +3,7 @@
  * it (addresses, routes, DNS, cleanup after a crash), independent of how a
  * given OS does it.
  */
+import { isIP } from 'node:net';
 import type { NativeAddon } from '../native/types.js';
 import type { Cidr } from '../tunnel/wireguard/types.js';
 
@@ -37,6 +38,30 @@ export interface ConfigureOptions {
   stateDir?: string;
   /** Block all traffic outside the tunnel until teardown (see kill-switch.ts); null/absent = off. */
   killSwitch?: KillSwitchOptions | null;
+  /**
+   * The peers' resolved endpoints. Windows keeps them off a full tunnel with host routes
+   * (it has no fwmark); Linux marks the tunnel's socket instead and ignores these.
+   */
+  endpoints?: PeerEndpoint[];
+}
+
+export interface PeerEndpoint {
+  address: string;
+  family: 4 | 6;
+  port: number;
+}
+
+/** The endpoints a platform needs from what start-up resolved (IP literals by then). */
+export function peerEndpoints(
+  resolved: readonly ({ host: string; port: number } | undefined)[],
+): PeerEndpoint[] {
+  const out: PeerEndpoint[] = [];
+  for (const e of resolved) {
+    if (!e) continue;
+    const family = isIP(e.host);
+    if (family === 4 || family === 6) out.push({ address: e.host, family, port: e.port });
+  }
+  return out;
 }
 
 export interface KillSwitchOptions {

@@ -11,6 +11,7 @@ import type { WgQuickConfig } from '../config/types.js';
 import { ConfigError } from '../config/errors.js';
 import type { Logger } from '../log/logger.js';
 import { platform, type ConfiguredTunnel, type KillSwitchOptions } from '../platform/index.js';
+import { peerEndpoints } from '../platform/types.js';
 import { WireGuardDevice } from './wireguard/device.js';
 import { encodeKey } from './wireguard/keys.js';
 import type { DeviceStats, Endpoint, WgEvent } from './wireguard/types.js';
@@ -203,6 +204,7 @@ export async function startTunnel(
       mtu,
       log: log.child('system'),
       killSwitch: options.killSwitch ?? null,
+      endpoints: peerEndpoints(endpoints),
     });
     undo.push(() => configured.teardown({ keepKillSwitch }).then(() => undefined));
     step('udp');

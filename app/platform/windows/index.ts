@@ -14,7 +14,7 @@ import type {
   TunnelConfigView,
 } from '../types.js';
 import { applyWinPlan, undoJournal, WinApplyError, type WinJournalEntry } from './apply.js';
-import { winNetFromAddon, type Family, type WinNetApi } from './native.js';
+import { winNetFromAddon, type WinNetApi } from './native.js';
 import { planWindows } from './plan.js';
 import {
   defaultWinStateDir,
@@ -28,8 +28,6 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
 export interface WindowsConfigureOptions extends ConfigureOptions {
-  /** Peer endpoints (resolved), kept off a full tunnel by host routes. */
-  endpoints?: { address: string; family: Family; port: number }[];
   /** The tunnel's UDP port, permitted by the kill switch (0 = any). */
   listenPort?: number;
   /** Issue 8's kill switch, as WFP filters. */
