@@ -11,7 +11,8 @@
  * Run by the systemd unit (deb), by pkexec (AppImage, development) or, when
  * the GUI already has CAP_NET_ADMIN (tests, root), as the GUI's child. It
  * keeps running when the GUI goes away: the tunnel stays up until told
- * otherwise. SIGTERM/SIGINT take the tunnel down and remove the socket.
+ * otherwise. SIGTERM/SIGINT take the tunnel down and remove the socket (SIGINT as a
+ * disconnect; SIGTERM keeps a wanted tunnel's kill switch and resumes it next start).
  * The helper itself is run.ts, shared with the Windows service.
  */
 import { parseHelperArgs } from './args.js';

@@ -128,12 +128,16 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
       options.stopSignal.removeEventListener('abort', onAbort);
       process.off('uncaughtException', onUncaught);
       log.info('helper stopping', { reason });
+      // SIGINT: the user's own stop (the app quitting the helper it started, Ctrl-C): a
+      // disconnect. SIGTERM and the rest: the service manager or a crash, not the user.
+      const asDisconnect = reason === 'SIGINT';
       void (async () => {
         // The user still wants the tunnel: the next helper of this boot resumes it
         // (its kill switch keeps blocking until then; see TunnelController.close).
         const s = tunnel.state;
         const wanted =
-          s.status === 'connecting' || s.status === 'connected' || s.status === 'reconnecting'
+          !asDisconnect &&
+          (s.status === 'connecting' || s.status === 'connected' || s.status === 'reconnecting')
             ? s.profileId
             : null;
         if (wanted && startupStore && bootId) {
@@ -141,7 +145,7 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
             log.warn('could not mark the tunnel to resume', { error: err });
           });
         }
-        await tunnel.close();
+        await tunnel.close({ asDisconnect });
         await ready.close();
         await profiles?.close();
         logs.close();

@@ -141,12 +141,15 @@ export class TunnelController {
    * (fail closed through a service stop or restart); Disconnect, `slipstream down`, or
    * the next connect lift or replace it.
    */
-  async close(): Promise<void> {
+  async close(request: { asDisconnect?: boolean } = {}): Promise<void> {
     this.generation++;
     this.stopTicker();
     // Decided once, before anything else runs: a start still under way sees this too
-    // (its tunnel is no longer wanted by this process, but still by the user).
-    this.closing ??= { keepKillSwitch: LIVE.has(this.machine.state.status) };
+    // (its tunnel is no longer wanted by this process, but still by the user). A close
+    // the user asked for (the app quitting its own child helper) is a disconnect.
+    this.closing ??= {
+      keepKillSwitch: request.asDisconnect !== true && LIVE.has(this.machine.state.status),
+    };
     const how = this.closing;
     await this.serially(() => this.takeDown(how));
   }

@@ -297,7 +297,9 @@ export async function ensureHelper(options: HelperLaunchOptions): Promise<Helper
     trustedOwner: uid,
     how: 'child',
     stop: async () => {
-      child.kill('SIGTERM');
+      // SIGINT: the user quitting the app that started this helper is a disconnect
+      // (no block kept, nothing resumed); SIGTERM is what a service manager sends.
+      child.kill('SIGINT');
       const timeout = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timeout);

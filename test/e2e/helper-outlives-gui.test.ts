@@ -91,12 +91,15 @@ describe('a helper that outlives the GUI', () => {
       what: 'the GUI to report the lost helper',
     });
     await page2.getByText(/Lost contact with the Slipstream service/).waitFor();
-    // ...and when it is back, the GUI finds it by itself.
+    // ...and when it is back, the GUI finds it by itself. The stop (SIGTERM, as the
+    // service manager sends) was not the user's disconnect: the new helper of this boot
+    // resumes the tunnel.
     const helper2 = await startHelper();
-    await waitFor(async () => /Disconnected/.test(await statusText(page2)), {
-      timeoutMs: 20_000,
-      what: 'the GUI to reconnect to the restarted helper',
+    await waitFor(async () => /^Connected$/.test((await statusText(page2)).trim()), {
+      timeoutMs: 30_000,
+      what: 'the GUI to reconnect to the restarted helper, which resumes the tunnel',
     });
+    assert.ok((await links()).includes('slip-svc'), 'the tunnel is back');
     await page2.close();
     await again.stop();
     await helper2.stop();
