@@ -13,6 +13,7 @@
 
 #include "../platform.h"
 #include "../segmented_send.h"
+#include "../peer_slot.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -172,7 +173,7 @@ class LinuxDatagramReceiver final : public DatagramReceiver {
         const size_t part = std::min(segment, length - next_offset_);
         slots_.offsets[e] = base + static_cast<uint32_t>(next_offset_);
         slots_.lengths[e] = static_cast<uint32_t>(part);
-        WritePeer(peers_[i], e);
+        WritePeerSlot(slots_, peers_[i], e);
         ++e;
         next_offset_ += part;
       } while (next_offset_ < length && e < kDatagramEntries);
@@ -199,21 +200,6 @@ class LinuxDatagramReceiver final : public DatagramReceiver {
     return 0;
   }
 
-  void WritePeer(const sockaddr_storage& peer, size_t e) {
-    uint8_t* addr = slots_.addrs + e * 16;
-    std::memset(addr, 0, 16);
-    if (peer.ss_family == AF_INET) {
-      const auto* v4 = reinterpret_cast<const sockaddr_in*>(&peer);
-      std::memcpy(addr, &v4->sin_addr, 4);
-      slots_.ports[e] = ntohs(v4->sin_port);
-      slots_.families[e] = 4;
-    } else {
-      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&peer);
-      std::memcpy(addr, &v6->sin6_addr, 16);
-      slots_.ports[e] = ntohs(v6->sin6_port);
-      slots_.families[e] = 6;
-    }
-  }
 
   DatagramSlots slots_;
   mmsghdr messages_[kBatchCapacity];

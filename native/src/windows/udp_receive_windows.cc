@@ -3,6 +3,7 @@
 // URO (receive coalescing), which stays off unless asked for and is switched
 // off for good when the stack reports a segment size no datagram can have.
 #include "udp_windows.h"
+#include "../peer_slot.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -90,7 +91,7 @@ class WindowsDatagramReceiver final : public DatagramReceiver {
         const size_t part = std::min(segment, length - next_offset_);
         slots_.offsets[e] = base + static_cast<uint32_t>(next_offset_);
         slots_.lengths[e] = static_cast<uint32_t>(part);
-        WritePeer(peers_[i], e);
+        WritePeerSlot(slots_, peers_[i], e);
         ++e;
         next_offset_ += part;
       } while (next_offset_ < length && e < kDatagramEntries);
@@ -128,21 +129,6 @@ class WindowsDatagramReceiver final : public DatagramReceiver {
     return 0;
   }
 
-  void WritePeer(const sockaddr_storage& peer, size_t e) {
-    uint8_t* addr = slots_.addrs + e * 16;
-    std::memset(addr, 0, 16);
-    if (peer.ss_family == AF_INET) {
-      const auto* v4 = reinterpret_cast<const sockaddr_in*>(&peer);
-      std::memcpy(addr, &v4->sin_addr, 4);
-      slots_.ports[e] = ntohs(v4->sin_port);
-      slots_.families[e] = 4;
-    } else {
-      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&peer);
-      std::memcpy(addr, &v6->sin6_addr, 16);
-      slots_.ports[e] = ntohs(v6->sin6_port);
-      slots_.families[e] = 6;
-    }
-  }
 
   DatagramSlots slots_;
   sockaddr_storage peers_[kBatchCapacity];
