@@ -27,7 +27,13 @@ const RATE = 10_000;
 const SECONDS = 10;
 const PING_INTERVAL_S = 0.025;
 const PING_COUNT = 380; // 9.5 s of the 10 s flood
-const MAX_RTT_MS = 50;
+// A stall is a run of late pings, not one: on two shared cores a single ping can meet a GC
+// pause or a descheduled thread. So: 99 % of pings under P99_RTT_MS, at most LATE_ALLOWED
+// pings over LATE_RTT_MS, and none near the 1 s timeout.
+const P99_RTT_MS = 25;
+const LATE_RTT_MS = 50;
+const LATE_ALLOWED = 2;
+const MAX_RTT_MS = 250;
 const NICE = -10;
 // The client's caps on cookie replies (app/tunnel/wireguard/constants.ts), restated here
 // so that a change to them is a deliberate change to this test too.
@@ -73,6 +79,11 @@ async function raisePriority(pid: number | undefined): Promise<void> {
   await runOk('renice', ['-n', String(NICE), '-p', ...threads]);
 }
 
+function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
@@ -97,7 +108,7 @@ describe('a flood of valid-mac1 handshake initiations', () => {
     await cleanupAll();
   });
 
-  test('10 k/s for 10 s: every ping through the tunnel under 50 ms, cookie replies capped', async (t) => {
+  test('10 k/s for 10 s: pings through the tunnel not stalled (p99 under 25 ms, at most 2 over 50 ms), cookie replies capped', async (t) => {
     const client = await startSlipstream(topo.clientNs, await topo.writeClientConfig());
     let flood: FloodReport;
     let pings: Awaited<ReturnType<typeof ping>>;
@@ -172,6 +183,10 @@ describe('a flood of valid-mac1 handshake initiations', () => {
     // The data path did not stall.
     assert.equal(pings.received, pings.transmitted, 'no ping lost during the flood');
     assert.equal(rtts.length, pings.received);
+    const p99 = percentile(rtts, 99);
+    const late = rtts.filter((rtt) => rtt > LATE_RTT_MS).length;
+    assert.ok(p99 < P99_RTT_MS, `99th percentile ping ${p99} ms (median ${median(rtts)} ms)`);
+    assert.ok(late <= LATE_ALLOWED, `${late} pings over ${LATE_RTT_MS} ms`);
     assert.ok(maxRtt < MAX_RTT_MS, `slowest ping ${maxRtt} ms (median ${median(rtts)} ms)`);
     assert.equal(afterwards.received, 3, 'the tunnel still works afterwards');
 
