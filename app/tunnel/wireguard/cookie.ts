@@ -62,7 +62,7 @@ export class CookieChecker {
       const cookie = mac(this.secret, source);
       this.cachedCookie.set(cookie);
       cookie.fill(0);
-      this.cachedSource = source.slice();
+      this.cachedSource = new Uint8Array(source);
     }
     return this.cachedCookie;
   }

@@ -453,8 +453,9 @@ export class WireGuardDevice implements JitterSource {
       this.afterSend(peer, true, now, out);
       return;
     }
-    // The caller's buffer may be reused: keep a copy.
-    if (peer.stage(packet.slice())) this.drop('queue-full');
+    // The caller's buffer may be reused: keep a copy (new Uint8Array, not slice(): the
+    // addon's arena is a Buffer, whose slice() is a view).
+    if (peer.stage(new Uint8Array(packet))) this.drop('queue-full');
     this.sendStaged(peer, now, out);
   }
 

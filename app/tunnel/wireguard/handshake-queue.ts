@@ -35,7 +35,8 @@ export class HandshakeQueue {
   push(data: Uint8Array, from: Endpoint): void {
     if (this.full) throw new Error('handshake queue is full');
     this.ring[(this.head + this.count) % this.capacity] = {
-      data: data.slice(),
+      // A copy: slice() of a Buffer (the addon's receive arena) would be a view.
+      data: new Uint8Array(data),
       from: { host: from.host, port: from.port },
     };
     this.count++;

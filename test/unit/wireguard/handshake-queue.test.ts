@@ -85,6 +85,14 @@ test('HandshakeQueue: a bounded FIFO of copies', () => {
   assert.throws(() => new HandshakeQueue(0), /capacity/);
 });
 
+test('HandshakeQueue copies a view of a Buffer too (the addon receive arena is one; its slice() is a view)', () => {
+  const q = new HandshakeQueue(2);
+  const arena = Buffer.from([9, 8, 7, 6]);
+  q.push(arena.subarray(1, 3), { host: '192.0.2.7', port: 7 });
+  arena.fill(0xee);
+  assert.deepEqual(Array.from(q.shift()?.data ?? []), [8, 7]);
+});
+
 test('initiations fill the queue but its reserve; the rest are dropped and counted before any MAC is computed', () => {
   const d = victim();
   const [flood] = forgedInitiations(d.publicKey, 1);
