@@ -6,6 +6,7 @@
         "src/addon.cc",
         "src/args.cc",
         "src/batch_channel.cc",
+        "src/copy_ranges.cc",
         "src/handle_set.cc",
         "src/js_errors.cc",
         "src/netconfig_bindings.cc",

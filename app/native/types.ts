@@ -266,6 +266,13 @@ export interface NativeAddon {
   ruleAdd(rule: RuleSpec): void;
   ruleDelete(rule: RuleSpec): void;
 
+  /**
+   * For i < count: copies ranges[3i+2] bytes from src[ranges[3i+1]] to dst[ranges[3i]]
+   * (the data path's batched copies into and out of shared crypto lanes; see
+   * native/src/copy_ranges.cc). Throws, copying nothing, if any range is out of bounds.
+   */
+  copyRanges(dst: Uint8Array, src: Uint8Array, ranges: Uint32Array, count: number): void;
+
   /** Lowercases A-Z in place in bytes[from, to) (the log viewer's search). */
   foldAscii(bytes: Uint8Array, from: number, to: number): void;
   /**

@@ -17,6 +17,7 @@ import type { Logger } from '../log/logger.js';
 import { transportAead } from './crypto/aead/load.js';
 import type { AeadName } from './crypto/aead/types.js';
 import { CryptoPool, type CryptoPoolStats } from './crypto/pool.js';
+import { CopyQueue, type CopyRanges } from './copy-queue.js';
 import { EndpointCodec } from './endpoint-codec.js';
 import { GsoQueue } from './gso-queue.js';
 import type { WireGuardDevice } from './wireguard/device.js';
@@ -48,6 +49,8 @@ export interface EngineOptions {
   gso?: boolean;
   /** Crypto worker threads; 0 = on the main thread. Default: cores - 1, at least 1. */
   cryptoWorkers?: number;
+  /** The addon's batched copy (native/src/copy_ranges.cc). Default: each copy at once. */
+  copyRanges?: CopyRanges;
 }
 
 /** What an offloaded open carries until its result comes back. */
@@ -59,7 +62,9 @@ interface OpenTag {
 export class TunnelEngine {
   private readonly out: Effect[] = [];
   private readonly codec = new EndpointCodec();
-  private readonly gsoQueue = new GsoQueue<Endpoint>();
+  /** Packet copies into and out of the crypto lanes, done a batch at a time (copy-queue.ts). */
+  private readonly copies: CopyQueue;
+  private readonly gsoQueue: GsoQueue<Endpoint>;
   private readonly pool: CryptoPool<Endpoint, OpenTag>;
   /** Seals the core asked for while the pool was delivering results: queued right after. */
   private readonly lateSeals: Parameters<TransportCryptoSink['seal']>[] = [];
@@ -101,6 +106,8 @@ export class TunnelEngine {
     private readonly clock: () => number = () => performance.now(),
   ) {
     if (options.gso === false) udp.setGso(false);
+    this.copies = new CopyQueue(options.copyRanges ?? null);
+    this.gsoQueue = new GsoQueue<Endpoint>({ copies: this.copies });
     this.pool = new CryptoPool<Endpoint, OpenTag>(
       {
         sealed: (to, message) => this.gsoQueue.enqueue(to, message),
@@ -113,12 +120,13 @@ export class TunnelEngine {
         // Chosen once per process; a fallback to @noble is reported here, once.
         aead: transportAead((message, fields) => this.log.warn(message, fields)),
         ...(options.cryptoWorkers === undefined ? {} : { workers: options.cryptoWorkers }),
+        copies: this.copies,
       },
     );
     this.device = makeDevice({
       seal: (to, key, receiverIndex, hi, lo, packet, padded) => {
         if (this.delivering || this.pool.delivering) {
-          this.lateSeals.push([to, key, receiverIndex, hi, lo, packet.slice(), padded]);
+          this.lateSeals.push([to, key, receiverIndex, hi, lo, new Uint8Array(packet), padded]);
         } else {
           this.pool.seal(key, receiverIndex, hi, lo, packet, padded, to);
         }
@@ -217,6 +225,8 @@ export class TunnelEngine {
   private endOfBatch(): void {
     this.pool.submit();
     this.afterCrypto();
+    // The batch's arena is the addon's again once this callback returns.
+    this.copies.flush();
   }
 
   /** Runs after each delivery of crypto results (and at the end of every batch). */
@@ -266,7 +276,7 @@ export class TunnelEngine {
       this.flushTun();
       if (packet.length > this.tunArena.length) this.tunArena = new Uint8Array(packet.length);
     }
-    this.tunArena.set(packet, this.tunUsed);
+    this.copies.add(this.tunArena, this.tunUsed, packet);
     this.tunOffsets[this.tunCount] = this.tunUsed;
     this.tunLengths[this.tunCount] = packet.length;
     this.tunUsed += packet.length;
@@ -275,6 +285,7 @@ export class TunnelEngine {
 
   private flushTun(): void {
     if (this.tunCount === 0) return;
+    this.copies.flush();
     const written = this.tun.writeBatch(
       this.tunArena,
       this.tunOffsets,

@@ -14,8 +14,11 @@
  *
  * The queue copies each datagram into a reusable 64 KiB chunk, so callers may
  * hand it views of buffers they will overwrite, and steady-state operation
- * allocates nothing.
+ * allocates nothing. With a CopyQueue (the engine's), those copies are deferred:
+ * the caller then keeps each view's bytes unchanged until the copy queue or this
+ * queue is flushed.
  */
+import { CopyQueue } from './copy-queue.js';
 
 /** Linux's UDP_MAX_SEGMENTS. */
 export const MAX_SEGMENTS = 64;
@@ -25,6 +28,8 @@ export const MAX_SUPER_DATAGRAM = 65_507;
 export interface GsoQueueOptions {
   maxSegments?: number;
   maxBytes?: number;
+  /** Where datagrams are copied into chunks. Default: at once. */
+  copies?: CopyQueue;
 }
 
 /** Receives one run: `data` is `count` datagrams of `segmentSize` bytes, the last maybe shorter. */
@@ -51,8 +56,10 @@ export class GsoQueue<D> {
   private readonly byDestination = new Map<D, Run[]>();
   private readonly freeChunks: Uint8Array[] = [];
   private queued = 0;
+  private readonly copies: CopyQueue;
 
   constructor(options: GsoQueueOptions = {}) {
+    this.copies = options.copies ?? new CopyQueue(null);
     this.maxSegments = Math.min(options.maxSegments ?? MAX_SEGMENTS, MAX_SEGMENTS);
     this.maxBytes = Math.min(options.maxBytes ?? MAX_SUPER_DATAGRAM, MAX_SUPER_DATAGRAM);
   }
@@ -80,7 +87,7 @@ export class GsoQueue<D> {
       run = { chunk: this.takeChunk(), segmentSize: len, count: 0, bytes: 0, closed: false };
       runs.push(run);
     }
-    run.chunk.set(datagram, run.bytes);
+    this.copies.add(run.chunk, run.bytes, datagram);
     run.bytes += len;
     run.count++;
     if (len < run.segmentSize) run.closed = true;
@@ -89,6 +96,7 @@ export class GsoQueue<D> {
 
   /** Hands every run to `sink` (per destination, in arrival order) and empties the queue. */
   flush(sink: RunSink<D>): void {
+    this.copies.flush();
     for (const [destination, runs] of this.byDestination) {
       for (const run of runs) {
         sink(destination, run.chunk.subarray(0, run.bytes), run.segmentSize, run.count);

@@ -235,7 +235,11 @@ export async function startTunnel(
         staying?.onEvent(event);
         options.onEvent?.(event);
       },
-      options.engine ?? {},
+      {
+        // Absent only from test fakes of the addon.
+        ...(typeof addon.copyRanges === 'function' ? { copyRanges: addon.copyRanges } : {}),
+        ...options.engine,
+      },
     );
     const device = engine.device;
     undo.push(() => engine.stop());

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon_data.h"
+#include "copy_ranges.h"
 #include "netconfig_bindings.h"
 #include "ring/test_ring.h"
 #include "offload_bindings.h"
@@ -31,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openUdp", Napi::Function::New<UdpSocket::Open>(env, "openUdp"));
   ExportNetconfig(env, exports);
   ExportTextSearch(env, exports);
+  ExportCopyRanges(env, exports);
   // Test-only: the Wintun ring logic against fakes (test/unit/native/wintun-ring.test.ts).
   ExportRingTesting(env, exports);
   ExportOffloadForTests(env, exports);

@@ -42,6 +42,7 @@ import {
   W_RESULT,
 } from './lane.js';
 import { writeU32 } from '../wireguard/messages.js';
+import { CopyQueue } from '../copy-queue.js';
 import { SIGNAL_BYTES, SIGNAL_SEQUENCE, SIGNAL_STOP, type WorkerInit } from './signal.js';
 
 export interface CryptoPoolOptions {
@@ -64,6 +65,11 @@ export interface CryptoPoolOptions {
   selfTestRounds?: number;
   /** The transport AEAD, here and in the workers. Default: the process's choice (aead/load.ts). */
   aead?: TransportAead;
+  /**
+   * Where packet bytes are copied into lanes (deferred, flushed before a lane is
+   * submitted or reused). Default: copies happen at once.
+   */
+  copies?: CopyQueue;
 }
 
 export interface CryptoPoolStats {
@@ -112,6 +118,7 @@ export class CryptoPool<S, O> {
   private readonly inlineMaxJobs: number;
   private readonly submitterHelps: boolean;
   readonly aead: TransportAead;
+  private readonly copies: CopyQueue;
   private sealing: Filling<S> | null = null;
   private opening: Filling<O> | null = null;
   private closed = false;
@@ -127,6 +134,7 @@ export class CryptoPool<S, O> {
     // Before any worker exists: a broken cipher must stop the tunnel, not corrupt it.
     this.aead = options.aead ?? transportAead();
     selfTest(this.aead, options.selfTestRounds);
+    this.copies = options.copies ?? new CopyQueue(null);
     // Workers still pay with sodium-native (issue 11, re-measured through a real tunnel
     // against wireguard-go 2023, 3 alternating rounds, iperf3 up/down, workers / inline):
     // 2 cores 1.20x/1.04x (TUN offloads off), 1.04x/1.06x (on); one core (taskset -c 0)
@@ -194,7 +202,7 @@ export class CryptoPool<S, O> {
     writeU32(b, p + 4, receiverIndex);
     writeU32(b, p + 8, counterLo);
     writeU32(b, p + 12, counterHi);
-    b.set(packet, p + HEADER);
+    this.copies.add(b, p + HEADER, packet);
     b.fill(0, p + HEADER + packet.length, p + HEADER + padded);
     f.tags.push(tag);
     f.count++;
@@ -216,7 +224,7 @@ export class CryptoPool<S, O> {
     const w = lane.words;
     w[lane.word(j, W_DATA_OFFSET)] = at;
     w[lane.word(j, W_INPUT_LENGTH)] = message.length;
-    lane.bytes.set(message, DATA_BASE + at);
+    this.copies.add(lane.bytes, DATA_BASE + at, message);
     f.tags.push(tag);
     f.count++;
     f.used = at + align8(message.length);
@@ -287,10 +295,15 @@ export class CryptoPool<S, O> {
       this.finishOldest();
       lane = this.idle.pop();
     }
+    // Copies out of an idle lane (results on their way to a send or a TUN write) must
+    // happen before it is refilled.
+    this.copies.flush();
     return lane;
   }
 
   private submitLane<T>(f: Filling<T>): void {
+    // The lane's messages must be in place before any thread can claim a job.
+    this.copies.flush();
     const { lane } = f;
     const c = lane.control;
     Atomics.store(c, KIND, f.kind);

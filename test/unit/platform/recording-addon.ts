@@ -88,6 +88,9 @@ export class RecordingAddon implements NativeAddon {
   ruleDelete(rule: RuleSpec): void {
     this.record('ruleDelete', ruleText(rule));
   }
+  copyRanges(): void {
+    throw new Error('the platform layer does not move packets');
+  }
   foldAscii(): void {
     throw new Error('the platform layer does not search text');
   }
