@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * `slipstream` entry point. Signals are caught here, first, before the rest
  * of the CLI is loaded (static imports would be evaluated before any line of

@@ -21,6 +21,7 @@ import { loadAddon, type NativeAddon } from '../native/addon.js';
 import { HELPER_SERVICE_NAME, pipePathForSid } from '../helper/windows-pipe.js';
 import { FRONT_DOOR_PIPE, type FrontDoorAnswer } from '../helper/served-users.js';
 import { checkPipeServer } from './helper-transport.js';
+import { TUNNEL_RUNTIME_FLAGS } from '../util/runtime-flags.js';
 
 export interface HelperEndpoint {
   socketPath: string;
@@ -237,13 +238,16 @@ export async function ensureHelper(options: HelperLaunchOptions): Promise<Helper
   let command: string;
   let argv: string[];
   if (privileged) {
-    [command, argv] = [options.execPath, args];
+    [command, argv] = [options.execPath, [...TUNNEL_RUNTIME_FLAGS, ...args]];
   } else if (options.pkexecCommand) {
     // The launcher's own path, so the shipped polkit action (com.slipstream.helper) matches
     // and the prompt says what it is for; the launcher checks every argument.
     [command, argv] = ['pkexec', ['--disable-internal-agent', options.pkexecCommand, ...args]];
   } else if (Object.keys(options.env ?? {}).length === 0) {
-    [command, argv] = ['pkexec', ['--disable-internal-agent', options.execPath, ...args]];
+    [command, argv] = [
+      'pkexec',
+      ['--disable-internal-agent', options.execPath, ...TUNNEL_RUNTIME_FLAGS, ...args],
+    ];
   } else {
     throw new Error(
       'The Slipstream helper is not installed (development build): start it as root, or run the app as root.',

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor, type ManagedProcess, type Namespace } from '../harness/index.js';
+import { TUNNEL_RUNTIME_FLAGS } from '../../app/util/runtime-flags.js';
 
 export const CLI = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -29,7 +30,9 @@ export async function startSlipstream(
   extra: string[] = [],
   env: Record<string, string> = {},
 ): Promise<RunningClient> {
-  const proc = ns.spawn(process.execPath, [CLI, 'up', '--config', configPath, ...extra], {
+  // With the V8 flags of the CLI's shebang, so what is measured is what users run.
+  const argv = [...TUNNEL_RUNTIME_FLAGS, CLI, 'up', '--config', configPath, ...extra];
+  const proc = ns.spawn(process.execPath, argv, {
     label: `slipstream in ${ns.name}`,
     env,
   });

@@ -18,6 +18,7 @@ import { HELPER_SERVICE_NAME, pipePathForSid } from '../../app/helper/windows-pi
 import { ensureWindowsHelper } from '../../app/main/helper-launcher.js';
 import { connectHelper } from '../../app/main/helper-transport.js';
 import { loadAddon } from '../../app/native/addon.js';
+import { TUNNEL_RUNTIME_FLAGS } from '../../app/util/runtime-flags.js';
 
 const addon = loadAddon();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,7 +59,8 @@ test('the helper service: Node runtime from its environment, per-user pipe, fron
   mkdirSync(dataRoot);
   const fixture = path.join(here, 'fixtures', 'service-main-fixture.js');
   const addonFile = process.env.SLIPSTREAM_TEST_ADDON!;
-  const bin = `"${process.execPath}" "${fixture}" "${addonFile}" "${dataRoot}"`;
+  // With the installer's V8 flags (app/packaging/windows/installer.nsh), as the SCM passes them.
+  const bin = `"${process.execPath}" ${TUNNEL_RUNTIME_FLAGS.join(' ')} "${fixture}" "${addonFile}" "${dataRoot}"`;
   system32('sc.exe', ['delete', name]);
   system32('sc.exe', ['create', name, 'binPath=', bin, 'start=', 'demand']);
   // What installer.nsh adds, by the same command: stored as REG_MULTI_SZ (wine's SCM

@@ -57,7 +57,7 @@
   ${EndIf}
   ; sc.exe wants "name= value" with the space after '='; binPath quotes the exe
   ; and the script so a path with spaces (Program Files) cannot be misread.
-  nsExec::ExecToLog '"$SYSDIR\sc.exe" create ${SLIPSTREAM_SERVICE} binPath= "\"$INSTDIR\${APP_EXECUTABLE_FILENAME}\" \"${SLIPSTREAM_HELPER_DIR}\service-main.js\"" start= demand DisplayName= "Slipstream VPN helper"'
+  nsExec::ExecToLog '"$SYSDIR\sc.exe" create ${SLIPSTREAM_SERVICE} binPath= "\"$INSTDIR\${APP_EXECUTABLE_FILENAME}\" --max-semi-space-size=4 \"${SLIPSTREAM_HELPER_DIR}\service-main.js\"" start= demand DisplayName= "Slipstream VPN helper"'
   Pop $0
   ${If} $0 != 0
     DetailPrint "Could not register the Slipstream helper service (sc.exe exit $0)"

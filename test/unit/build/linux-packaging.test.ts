@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { appPaths } from '../../../app/main/electron/app-paths.js';
+import { TUNNEL_RUNTIME_FLAGS } from '../../../app/util/runtime-flags.js';
 import { requireTool, root } from './tools.js';
 
 const linux = path.join(root, 'app', 'packaging', 'linux');
@@ -202,6 +203,7 @@ test('the launcher runs the helper only with the paths of the user pkexec authen
   assert.equal(ok.status, 0, ok.stderr);
   assert.deepEqual(ok.stdout.trim().split('\n'), [
     'RUN_AS_NODE=1',
+    ...TUNNEL_RUNTIME_FLAGS,
     'ENTRY',
     '--socket',
     '/run/slipstream/0/helper.sock',
@@ -232,8 +234,18 @@ test('the launcher runs the helper only with the paths of the user pkexec authen
   }
   const unit = runLauncher(['--system-instance', '0'], {});
   assert.equal(unit.status, 0, unit.stderr);
-  assert.match(
+  assert.ok(
+    unit.stdout.startsWith(
+      [
+        'RUN_AS_NODE=1',
+        ...TUNNEL_RUNTIME_FLAGS,
+        'ENTRY',
+        '--socket',
+        '/run/slipstream/0/helper.sock',
+      ]
+        .concat(['--uid', '0', '--gid', '0', ''])
+        .join('\n'),
+    ),
     unit.stdout,
-    /^RUN_AS_NODE=1\nENTRY\n--socket\n\/run\/slipstream\/0\/helper\.sock\n--uid\n0\n--gid\n0\n/,
   );
 });

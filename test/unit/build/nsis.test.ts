@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { TUNNEL_RUNTIME_FLAGS } from '../../../app/util/runtime-flags.js';
 import { requireTool, root } from './tools.js';
 
 const include = path.join(root, 'app', 'packaging', 'windows', 'installer.nsh');
@@ -52,7 +53,7 @@ test('the service runs the helper script with Electron’s Node, on demand, star
   assert.ok(text.includes(`!define SLIPSTREAM_HELPER_DIR "${helperDir}"`));
   assert.ok(
     text.includes(
-      'binPath= "\\"$INSTDIR\\${APP_EXECUTABLE_FILENAME}\\" \\"${SLIPSTREAM_HELPER_DIR}\\service-main.js\\"" start= demand',
+      `binPath= "\\"$INSTDIR\\\${APP_EXECUTABLE_FILENAME}\\" ${TUNNEL_RUNTIME_FLAGS.join(' ')} \\"\${SLIPSTREAM_HELPER_DIR}\\service-main.js\\"" start= demand`,
     ),
   );
   assert.ok(!text.includes('--helper-service'), 'the full Electron app is never the service');
