@@ -43,6 +43,11 @@ export interface ConfigureOptions {
    * (it has no fwmark); Linux marks the tunnel's socket instead and ignores these.
    */
   endpoints?: PeerEndpoint[];
+  /**
+   * The path to the endpoints changed under a running tunnel (Windows: its endpoint
+   * routes followed a moved default route): a good moment to handshake again.
+   */
+  onPathChange?: (reason: string) => void;
 }
 
 export interface PeerEndpoint {

@@ -183,6 +183,7 @@ export async function startTunnel(
   let udp: UdpSocket;
   let configured: ConfiguredTunnel;
   let engine: TunnelEngine;
+  let engineStarted = false;
   // Re-resolves host-name endpoints and reacts to network changes (staying-connected.ts).
   let staying: StayingConnected | null = null;
   try {
@@ -205,6 +206,11 @@ export async function startTunnel(
       log: log.child('system'),
       killSwitch: options.killSwitch ?? null,
       endpoints: peerEndpoints(endpoints),
+      // The engine exists by the time a running tunnel's path can change.
+      onPathChange: (reason) => {
+        const sent = engineStarted ? engine.rehandshake() : 0;
+        log.info('path to the peers changed; handshaking now', { reason, handshakes: sent });
+      },
     });
     undo.push(() => configured.teardown({ keepKillSwitch }).then(() => undefined));
     step('udp');
@@ -254,6 +260,7 @@ export async function startTunnel(
       });
     });
     engine.start();
+    engineStarted = true;
     staying = startStayingConnected({
       config,
       engine,

@@ -16,6 +16,7 @@ import type {
 import { applyWinPlan, undoJournal, WinApplyError, type WinJournalEntry } from './apply.js';
 import { winNetFromAddon, type WinNetApi } from './native.js';
 import { planWindows } from './plan.js';
+import { followEndpointRoutes, isEndpointRoute, ROUTE_CHECK_MS } from './endpoint-routes.js';
 import {
   defaultWinStateDir,
   parseWinState,
@@ -36,6 +37,8 @@ export interface WindowsConfigureOptions extends ConfigureOptions {
   api?: WinNetApi;
   /** Replaces the liveness check of an earlier run's pid (tests). */
   isAlive?: (pid: number) => boolean;
+  /** How often the endpoint routes are checked against the table (tests: shorter). */
+  routeCheckMs?: number;
 }
 
 export async function configureTunnel(
@@ -93,6 +96,7 @@ export async function configureTunnel(
     routes: journal.filter((e) => e.kind === 'route').length,
     killSwitch: journal.some((e) => e.kind === 'killswitch'),
   });
+  const follower = followEndpoints(api, journal, tun, options, save);
   let result: Promise<TeardownSummary> | null = null;
   return {
     ifname: tun.name,
@@ -100,6 +104,7 @@ export async function configureTunnel(
     killSwitch: journal.some((e) => e.kind === 'killswitch'),
     teardown: () => {
       result ??= (async () => {
+        await follower.stop();
         const report = await undoJournal(api, journal, save);
         if (report.remaining.length === 0) {
           await fs.unlink(winStateFile(dir, tun.name)).catch((e: NodeJS.ErrnoException) => {
@@ -111,6 +116,62 @@ export async function configureTunnel(
         return { undone: report.undone, errors: report.errors, notes: [] };
       })();
       return result;
+    },
+  };
+}
+
+/**
+ * A full tunnel's endpoint host routes follow the default route (endpoint-routes.ts):
+ * checked every ROUTE_CHECK_MS until stop(), one check at a time.
+ */
+function followEndpoints(
+  api: WinNetApi,
+  journal: WinJournalEntry[],
+  tun: TunIdentity,
+  options: WindowsConfigureOptions,
+  save: (entries: readonly WinJournalEntry[]) => Promise<void>,
+): { stop(): Promise<void> } {
+  const endpoints = new Set((options.endpoints ?? []).map((e) => e.address));
+  if (!journal.some((e) => isEndpointRoute(e, endpoints, tun.ifindex))) {
+    return { stop: async () => {} };
+  }
+  const log = options.log;
+  const reported = new Set<string>();
+  let running: Promise<void> | null = null;
+  const check = async () => {
+    try {
+      const { moves, errors } = await followEndpointRoutes(
+        api,
+        journal,
+        endpoints,
+        tun.ifindex,
+        save,
+      );
+      for (const move of moves) {
+        log?.info('endpoint route moved with the default route', { interface: tun.name, ...move });
+      }
+      if (moves.length > 0) options.onPathChange?.('the default route moved');
+      for (const e of errors.filter((e) => !reported.has(e))) {
+        reported.add(e);
+        log?.warn(`cannot move an endpoint route: ${e}`, { interface: tun.name });
+      }
+    } catch (err) {
+      log?.warn('checking the endpoint routes failed', {
+        interface: tun.name,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  };
+  const timer = setInterval(() => {
+    running ??= check().finally(() => {
+      running = null;
+    });
+  }, options.routeCheckMs ?? ROUTE_CHECK_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
     },
   };
 }

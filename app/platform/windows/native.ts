@@ -45,7 +45,11 @@ export interface WinNetApi {
   /** CreateIpForwardEntry2 / DeleteIpForwardEntry2. */
   addRoute(route: WinRoute): void;
   deleteRoute(route: WinRoute): void;
-  /** GetBestRoute2 towards `address`, ignoring `excludeIfindex`; null when there is none. */
+  /**
+   * The most specific, then lowest-metric, route towards `address` in the table,
+   * ignoring `excludeIfindex` and host routes (a full tunnel's own endpoint
+   * routes); null when there is none.
+   */
   bestRoute(
     family: Family,
     address: string,

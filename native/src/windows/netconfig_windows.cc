@@ -124,6 +124,10 @@ DWORD WinBestRoute(const WinIp& dst, uint32_t exclude_ifindex, uint32_t* ifindex
   for (ULONG i = 0; i < table->NumEntries; ++i) {
     const MIB_IPFORWARD_ROW2& r = table->Table[i];
     if (r.InterfaceIndex == exclude_ifindex) continue;
+    // A host route to the endpoint is the one a full tunnel adds (or an earlier
+    // run's): the question is where the rest of the table would send it, which is
+    // also how a moved default route is noticed (app/platform/windows/endpoint-routes.ts).
+    if (r.DestinationPrefix.PrefixLength == (dst.family == 6 ? 128 : 32)) continue;
     if (!Covers(r.DestinationPrefix.Prefix, r.DestinationPrefix.PrefixLength, dst)) continue;
     if (best == nullptr || r.DestinationPrefix.PrefixLength > best->DestinationPrefix.PrefixLength ||
         (r.DestinationPrefix.PrefixLength == best->DestinationPrefix.PrefixLength &&
