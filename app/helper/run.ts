@@ -38,6 +38,9 @@ export interface RunHelperOptions {
   stopSignal: AbortSignal;
 }
 
+/** The stop reason the Windows service gives when a served user signs out. */
+export const USER_SIGNED_OUT = 'user signed out';
+
 /**
  * Runs the helper until `stopSignal` is aborted (or an uncaught exception),
  * then takes the tunnel down, closes the server and flushes the log, and
@@ -129,8 +132,9 @@ export async function runHelper(args: HelperArgs, options: RunHelperOptions): Pr
       process.off('uncaughtException', onUncaught);
       log.info('helper stopping', { reason });
       // SIGINT: the user's own stop (the app quitting the helper it started, Ctrl-C): a
-      // disconnect. SIGTERM and the rest: the service manager or a crash, not the user.
-      const asDisconnect = reason === 'SIGINT';
+      // disconnect; so is signing out of Windows (the machine's one tunnel must not go on
+      // blocking the next user). SIGTERM and the rest: the service manager or a crash.
+      const asDisconnect = reason === 'SIGINT' || reason === USER_SIGNED_OUT;
       void (async () => {
         // The user still wants the tunnel: the next helper of this boot resumes it
         // (its kill switch keeps blocking until then; see TunnelController.close).

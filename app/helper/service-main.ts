@@ -27,7 +27,7 @@ import path from 'node:path';
 import { createLogger, fileSink, type LogSink, type RootLogger } from '../log/logger.js';
 import { loadAddon } from '../native/addon.js';
 import type { NativeAddon } from '../native/types.js';
-import { runHelper } from './run.js';
+import { runHelper, USER_SIGNED_OUT } from './run.js';
 import {
   FRONT_DOOR_PIPE,
   FRONT_DOOR_SDDL,
@@ -184,7 +184,7 @@ class Service {
     }
     for (const sid of this.users.signedOut(present)) {
       this.log.info('user signed out; stopping their helper', { userSid: sid });
-      this.stops.get(sid)?.abort('user signed out');
+      this.stops.get(sid)?.abort(USER_SIGNED_OUT);
     }
   }
 

@@ -92,7 +92,7 @@ export interface ConfiguredTunnel {
   /**
    * Undoes every change; safe to call twice (the second call returns the first result).
    * `keepKillSwitch` leaves the kill switch blocking (and in the journal): the helper
-   * stopping while the user still wants the tunnel is not a disconnect. Linux only so far.
+   * stopping while the user still wants the tunnel is not a disconnect.
    */
   teardown(options?: TeardownRequest): Promise<TeardownSummary>;
 }

@@ -137,16 +137,21 @@ function undoEntry(api: WinNetApi, e: WinJournalEntry): void {
   }
 }
 
-/** Undoes the journal newest first; failures are reported and stay in `remaining`. */
+/**
+ * Undoes the journal newest first; failures are reported and stay in `remaining`,
+ * as do the entries `keep` selects (a kill switch that must go on blocking).
+ */
 export async function undoJournal(
   api: WinNetApi,
   entries: readonly WinJournalEntry[],
   onJournal: (entries: readonly WinJournalEntry[]) => Promise<void>,
+  keep: (e: WinJournalEntry) => boolean = () => false,
 ): Promise<WinUndoReport> {
   const report: WinUndoReport = { undone: [], errors: [], remaining: [] };
   const left = [...entries];
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
+    if (keep(e)) continue;
     try {
       undoEntry(api, e);
       report.undone.push(describe(e));

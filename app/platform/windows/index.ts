@@ -8,6 +8,7 @@ import type {
   ConfigureOptions,
   ConfiguredTunnel,
   Platform,
+  RecoverStaleOptions,
   StaleCleanup,
   TeardownSummary,
   TunIdentity,
@@ -19,6 +20,7 @@ import { planWindows } from './plan.js';
 import { followEndpointRoutes, isEndpointRoute, ROUTE_CHECK_MS } from './endpoint-routes.js';
 import {
   defaultWinStateDir,
+  isKillSwitch,
   parseWinState,
   recoverWinStale,
   winStateFile,
@@ -61,7 +63,10 @@ export async function configureTunnel(
   // An earlier run of this interface that died: undo its changes first (its
   // adapter was replaced by ours, but routes to other interfaces, DNS, NRPT
   // and WFP filters outlive it).
-  for (const r of await recoverWinStale(api, dir, tun.name, options.isAlive)) {
+  // A dead run's kill switch keeps blocking when this run brings its own:
+  // installKillSwitch replaces the filters in one WFP transaction.
+  const keepOld = options.killSwitch != null;
+  for (const r of await recoverWinStale(api, dir, tun.name, options.isAlive, keepOld)) {
     log?.info('cleaned up after an earlier run', { ...r });
     if (r.errors.length > 0) {
       throw new Error(`an earlier run's changes could not be undone: ${r.errors.join('; ')}`);
@@ -102,10 +107,21 @@ export async function configureTunnel(
     ifname: tun.name,
     socketMark: 0, // no fwmark on Windows: endpoint host routes keep UDP off the tunnel
     killSwitch: journal.some((e) => e.kind === 'killswitch'),
-    teardown: () => {
+    teardown: (request = {}) => {
       result ??= (async () => {
         await follower.stop();
-        const report = await undoJournal(api, journal, save);
+        const keep = request.keepKillSwitch ? isKillSwitch : () => false;
+        const report = await undoJournal(api, journal, save, keep);
+        if (request.keepKillSwitch && report.remaining.length > 0) {
+          // Handed over as a finished run's (pid 0), so Disconnect, `slipstream down`
+          // or the next start can lift it even while this process lives on.
+          await writeWinState(dir, { ...state, pid: 0, journal: [...report.remaining] }).catch(
+            (err: unknown) =>
+              report.errors.push(
+                `saving state: ${err instanceof Error ? err.message : String(err)}`,
+              ),
+          );
+        }
         if (report.remaining.length === 0) {
           await fs.unlink(winStateFile(dir, tun.name)).catch((e: NodeJS.ErrnoException) => {
             if (e.code !== 'ENOENT')
@@ -179,18 +195,19 @@ function followEndpoints(
 export async function recoverStale(
   addon: NativeAddon,
   ifname?: string,
-  options: { stateDir?: string; api?: WinNetApi; isAlive?: (pid: number) => boolean } = {},
+  options: RecoverStaleOptions & { api?: WinNetApi; isAlive?: (pid: number) => boolean } = {},
 ): Promise<StaleCleanup[]> {
   const api = options.api ?? winNetFromAddon(addon);
+  // The WFP filters are persistent: a dead run keeps blocking until this cleanup,
+  // and past it with keepKillSwitch.
   const found = await recoverWinStale(
     api,
     options.stateDir ?? defaultWinStateDir(),
     ifname,
     options.isAlive,
+    options.keepKillSwitch === true,
   );
-  // The WFP filters are persistent, so a dead run keeps blocking until this
-  // cleanup; keeping them past it (keepKillSwitch) is not done on Windows yet.
-  return found.map((r) => ({ ...r, linkDeleted: false, notes: [], kept: [] }));
+  return found.map((r) => ({ ...r, linkDeleted: false, notes: [] }));
 }
 
 /** Whether any journal (ours or a dead run's) holds WFP kill-switch filters now. */

@@ -115,6 +115,8 @@ export function parseWinState(text: string): WinTunnelState {
 /** Whether a pid is alive; our own pid counts as alive (the current run's file). */
 export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
+  // 0: a journal handed over by a run that stopped but kept its kill switch (index.ts).
+  if (pid === 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -129,17 +131,24 @@ export interface WinRecovered {
   stateFile: string;
   undone: string[];
   errors: string[];
+  /** Left blocking on purpose (keepKillSwitch). */
+  kept: string[];
 }
+
+export const isKillSwitch = (e: WinJournalEntry) => e.kind === 'killswitch';
 
 /**
  * Undoes the journals of dead runs (all, or one interface's) and removes
  * their files; a journal that could not be fully undone keeps what is left.
+ * With `keepKillSwitch` a dead run's WFP filters stay blocking, and their
+ * record stays for whoever lifts them (a crash is not a disconnect).
  */
 export async function recoverWinStale(
   api: WinNetApi,
   dir: string,
   ifname?: string,
   isAlive: (pid: number) => boolean = pidAlive,
+  keepKillSwitch = false,
 ): Promise<WinRecovered[]> {
   let names: string[];
   try {
@@ -164,13 +173,18 @@ export async function recoverWinStale(
         stateFile: file,
         undone: [],
         errors: [`unusable state file (${(err as Error).message}); renamed to .corrupt`],
+        kept: [],
       });
       continue;
     }
     if (ifname !== undefined && state.ifname !== ifname) continue;
     if (isAlive(state.pid)) continue;
-    const report = await undoJournal(api, state.journal, (left) =>
-      writeWinState(dir, { ...state, journal: [...left] }),
+    const keep = keepKillSwitch ? isKillSwitch : () => false;
+    const report = await undoJournal(
+      api,
+      state.journal,
+      (left) => writeWinState(dir, { ...state, journal: [...left] }),
+      keep,
     );
     if (report.remaining.length === 0) await fs.unlink(file).catch(() => {});
     out.push({
@@ -179,6 +193,7 @@ export async function recoverWinStale(
       stateFile: file,
       undone: report.undone,
       errors: report.errors,
+      kept: report.remaining.filter(keep).map(() => 'kill switch kept blocking'),
     });
   }
   return out;
