@@ -45,6 +45,8 @@ export class CopyQueue {
   add(dst: Uint8Array, dstOffset: number, src: Uint8Array): void {
     if (dstOffset + src.length > dst.length)
       throw new RangeError(`copy of ${src.length} bytes does not fit at ${dstOffset}`);
+    // Nothing to copy (a keepalive's empty packet); its buffer must not become the source.
+    if (src.length === 0) return;
     if (!this.copyRanges) {
       dst.set(src, dstOffset);
       return;

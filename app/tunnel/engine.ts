@@ -184,10 +184,20 @@ export class TunnelEngine {
     const now = this.clock();
     this.counters.tunBatches++;
     this.counters.tunPacketsIn += batch.count;
-    for (let i = 0; i < batch.count; i++) {
-      const off = batch.offsets[i]!;
-      // A view into the addon's arena: the core and the pool copy what they keep.
-      this.device.handleTunPacket(batch.data.subarray(off, off + batch.lengths[i]!), now, this.out);
+    try {
+      for (let i = 0; i < batch.count; i++) {
+        const off = batch.offsets[i]!;
+        // A view into the addon's arena: the core and the pool copy what they keep.
+        this.device.handleTunPacket(
+          batch.data.subarray(off, off + batch.lengths[i]!),
+          now,
+          this.out,
+        );
+      }
+    } finally {
+      // Copies queued from the arena happen while it still holds this batch, even if
+      // something threw: the addon refills it for the next one.
+      this.copies.flush();
     }
     this.endOfBatch();
   }
@@ -197,15 +207,19 @@ export class TunnelEngine {
     const now = this.clock();
     this.counters.udpBatches++;
     this.counters.datagramsIn += batch.count;
-    for (let i = 0; i < batch.count; i++) {
-      const off = batch.offsets[i]!;
-      const from = this.codec.fromBatch(batch, i);
-      this.device.handleDatagram(
-        batch.data.subarray(off, off + batch.lengths[i]!),
-        from,
-        now,
-        this.out,
-      );
+    try {
+      for (let i = 0; i < batch.count; i++) {
+        const off = batch.offsets[i]!;
+        const from = this.codec.fromBatch(batch, i);
+        this.device.handleDatagram(
+          batch.data.subarray(off, off + batch.lengths[i]!),
+          from,
+          now,
+          this.out,
+        );
+      }
+    } finally {
+      this.copies.flush(); // as in onTunBatch
     }
     this.endOfBatch();
     // Handshakes the batch brought wait in the core's queue: one budget of work once the

@@ -8,7 +8,7 @@
  * V8 sizes the heap when the isolate starts, so the flag must be on the command
  * line (v8.setFlagsFromString later changed nothing). The same flags are written
  * out in the CLI's shebang, app/packaging/linux/slipstream-helper and
- * app/packaging/windows/installer.nsh; test/unit/packaging/runtime-flags.test.ts
+ * app/packaging/windows/installer.nsh; test/unit/build/runtime-flags.test.ts
  * keeps them equal.
  */
 export const TUNNEL_RUNTIME_FLAGS: readonly string[] = ['--max-semi-space-size=4'];

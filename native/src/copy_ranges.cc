@@ -62,8 +62,18 @@ Napi::Value CopyRanges(const Napi::CallbackInfo& info) {
     }
   }
   for (size_t i = 0; i < n; i++) {
+    // Read once and checked again: `ranges` is JS memory, which a copy could overwrite
+    // if a caller made it overlap `dst`.
+    const uint64_t to = r[3 * i];
+    const uint64_t from = r[3 * i + 1];
+    const uint64_t length = r[3 * i + 2];
+    if (length == 0) continue;  // a zero-length array's data may be null
+    if (to + length > dst_length || from + length > src_length) {
+      ThrowRangeError(env, "copyRanges: a range lies outside its array");
+      return env.Undefined();
+    }
     // memmove: dst and src may be views of the same buffer.
-    std::memmove(dst + r[3 * i], src + r[3 * i + 1], r[3 * i + 2]);
+    std::memmove(dst + to, src + from, static_cast<size_t>(length));
   }
   return env.Undefined();
 }

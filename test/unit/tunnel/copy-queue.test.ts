@@ -110,6 +110,22 @@ test('CopyQueue: 512 copies per call at most, all of them made', () => {
   assert.deepEqual(Array.from(dst), Array.from(src));
 });
 
+test('CopyQueue: an empty source (a keepalive) is no copy and does not end the batch', () => {
+  let calls = 0;
+  const q = new CopyQueue((d, s, r, n) => {
+    calls++;
+    native(d, s, r, n);
+  });
+  const arena = Uint8Array.from([1, 2, 3, 4]);
+  const lane = sharedBytes(16);
+  q.add(lane, 0, arena.subarray(0, 2));
+  q.add(lane, 4, new Uint8Array(0));
+  q.add(lane, 8, arena.subarray(2, 4));
+  q.flush();
+  assert.equal(calls, 1);
+  assert.deepEqual(Array.from(lane.subarray(0, 10)), [1, 2, 0, 0, 0, 0, 0, 0, 3, 4]);
+});
+
 test('CopyQueue without copyRanges copies at once', () => {
   const q = new CopyQueue(null);
   const dst = new Uint8Array(4);
