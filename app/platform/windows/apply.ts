@@ -37,6 +37,9 @@ export class WinApplyError extends Error {
   }
 }
 
+/** Win32 ERROR_OBJECT_ALREADY_EXISTS, as the addon's errors carry it in `errno`. */
+const ERROR_OBJECT_ALREADY_EXISTS = 5010;
+
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function describe(entry: WinJournalEntry): string {
@@ -81,7 +84,14 @@ async function applyStep(
         nextHop: best.nextHop,
         metric: 0,
       };
-      api.addRoute(route);
+      try {
+        api.addRoute(route);
+      } catch (err) {
+        // The best route found is already a host route to the endpoint (an administrator's):
+        // it keeps the endpoint off the tunnel as ours would, and is not ours to undo.
+        if ((err as { errno?: unknown }).errno === ERROR_OBJECT_ALREADY_EXISTS) return;
+        throw err;
+      }
       await record({ kind: 'route', route });
       return;
     }

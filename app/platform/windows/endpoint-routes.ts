@@ -19,8 +19,9 @@
 import type { WinJournalEntry } from './apply.js';
 import type { WinNetApi, WinRoute } from './native.js';
 
-/** Win32 ERROR_NOT_FOUND, as the addon's errors carry it in `errno`. */
+/** Win32 error codes, as the addon's errors carry them in `errno`. */
 const ERROR_NOT_FOUND = 1168;
+const ERROR_OBJECT_ALREADY_EXISTS = 5010;
 
 /** How often the endpoint routes are checked. */
 export const ROUTE_CHECK_MS = 2000;
@@ -68,21 +69,32 @@ export async function followEndpointRoutes(
     const entry = journal[i]!;
     if (!isEndpointRoute(entry, endpoints, tunnelIfindex)) continue;
     const old = entry.route;
-    const best = api.bestRoute(old.family, old.dst, tunnelIfindex);
+    const best = api.bestRoute(old.family, old.dst, tunnelIfindex, {
+      ifindex: old.ifindex,
+      nextHop: old.nextHop ?? (old.family === 4 ? '0.0.0.0' : '::'),
+    });
     // No way out at all: nothing better to point at; the old route does no harm.
     if (!best) continue;
     if (best.ifindex === old.ifindex && best.nextHop === old.nextHop) continue;
     // As apply.ts builds it at start-up, from the same answer.
     const route: WinRoute = { ...old, ifindex: best.ifindex, nextHop: best.nextHop };
+    let adopted = false;
     try {
       api.addRoute(route);
     } catch (err) {
-      errors.push(`${old.dst}: ${err instanceof Error ? err.message : String(err)}`);
-      continue;
+      // Somebody else's host route already sends the endpoint that way: it is not ours
+      // to journal (or delete at teardown); ours only has to go.
+      adopted = (err as { errno?: unknown }).errno === ERROR_OBJECT_ALREADY_EXISTS;
+      if (!adopted) {
+        errors.push(`${old.dst}: ${err instanceof Error ? err.message : String(err)}`);
+        continue;
+      }
     }
-    // Both in the journal before the old one goes: a crash here leaves both to undo.
-    journal.splice(i + 1, 0, { kind: 'route', route });
-    await save(journal);
+    if (!adopted) {
+      // Both in the journal before the old one goes: a crash here leaves both to undo.
+      journal.splice(i + 1, 0, { kind: 'route', route });
+      await save(journal);
+    }
     try {
       api.deleteRoute(old);
     } catch (err) {
@@ -91,12 +103,14 @@ export async function followEndpointRoutes(
       if ((err as { errno?: unknown }).errno !== ERROR_NOT_FOUND) {
         errors.push(`${old.dst} ${via(old)}: ${err instanceof Error ? err.message : String(err)}`);
         moves.push({ address: old.dst, from: via(old), to: via(route) });
-        i++;
+        if (!adopted) i++;
         continue;
       }
     }
     journal.splice(i, 1);
     await save(journal);
+    // The entry at i is now the next one (adopted) or the new route.
+    if (adopted) i--;
     moves.push({ address: old.dst, from: via(old), to: via(route) });
   }
   return { moves, errors };

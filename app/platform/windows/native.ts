@@ -47,13 +47,14 @@ export interface WinNetApi {
   deleteRoute(route: WinRoute): void;
   /**
    * The most specific, then lowest-metric, route towards `address` in the table,
-   * ignoring `excludeIfindex` and host routes (a full tunnel's own endpoint
-   * routes); null when there is none.
+   * ignoring `excludeIfindex`, and `ignore` (the tunnel's own host route to that
+   * address, on `ifindex` via `nextHop`) when given; null when there is none.
    */
   bestRoute(
     family: Family,
     address: string,
     excludeIfindex: number,
+    ignore?: { ifindex: number; nextHop: string },
   ): { ifindex: number; nextHop: string } | null;
   /**
    * SetInterfaceDnsSettings (Windows 10 2004+). Returns false when the API is

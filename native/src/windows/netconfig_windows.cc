@@ -115,8 +115,27 @@ DWORD WinRoute(bool add, const WinRouteSpec& route) {
   return add ? CreateIpForwardEntry2(&row) : DeleteIpForwardEntry2(&row);
 }
 
-DWORD WinBestRoute(const WinIp& dst, uint32_t exclude_ifindex, uint32_t* ifindex,
-                   WinIp* next_hop) {
+namespace {
+
+bool SameAddress(const SOCKADDR_INET& a, const WinIp& ip) {
+  const void* bytes = ip.family == 6 ? static_cast<const void*>(&a.Ipv6.sin6_addr)
+                                     : static_cast<const void*>(&a.Ipv4.sin_addr);
+  return std::memcmp(bytes, ip.bytes, ip.family == 6 ? 16 : 4) == 0;
+}
+
+// The tunnel's own endpoint route: the question is where the rest of the table
+// would send the endpoint, which is how a moved default route is noticed
+// (app/platform/windows/endpoint-routes.ts). Anybody else's host route counts.
+bool IsIgnored(const MIB_IPFORWARD_ROW2& r, const WinIp& dst, const WinIgnoredHostRoute* ignore) {
+  return ignore != nullptr && r.InterfaceIndex == ignore->ifindex &&
+         r.DestinationPrefix.PrefixLength == (dst.family == 6 ? 128 : 32) &&
+         SameAddress(r.DestinationPrefix.Prefix, dst) && SameAddress(r.NextHop, ignore->next_hop);
+}
+
+}  // namespace
+
+DWORD WinBestRoute(const WinIp& dst, uint32_t exclude_ifindex, const WinIgnoredHostRoute* ignore,
+                   uint32_t* ifindex, WinIp* next_hop) {
   PMIB_IPFORWARD_TABLE2 table = nullptr;
   const DWORD err = GetIpForwardTable2(Af(dst.family), &table);
   if (err != NO_ERROR) return err;
@@ -124,10 +143,7 @@ DWORD WinBestRoute(const WinIp& dst, uint32_t exclude_ifindex, uint32_t* ifindex
   for (ULONG i = 0; i < table->NumEntries; ++i) {
     const MIB_IPFORWARD_ROW2& r = table->Table[i];
     if (r.InterfaceIndex == exclude_ifindex) continue;
-    // A host route to the endpoint is the one a full tunnel adds (or an earlier
-    // run's): the question is where the rest of the table would send it, which is
-    // also how a moved default route is noticed (app/platform/windows/endpoint-routes.ts).
-    if (r.DestinationPrefix.PrefixLength == (dst.family == 6 ? 128 : 32)) continue;
+    if (IsIgnored(r, dst, ignore)) continue;
     if (!Covers(r.DestinationPrefix.Prefix, r.DestinationPrefix.PrefixLength, dst)) continue;
     if (best == nullptr || r.DestinationPrefix.PrefixLength > best->DestinationPrefix.PrefixLength ||
         (r.DestinationPrefix.PrefixLength == best->DestinationPrefix.PrefixLength &&

@@ -35,9 +35,17 @@ struct WinRouteSpec {
   uint32_t metric = 0;
 };
 DWORD WinRoute(bool add, const WinRouteSpec& route);
+// A host route for WinBestRoute to pass over: the endpoint route a running
+// tunnel added itself (on `ifindex` via `next_hop`).
+struct WinIgnoredHostRoute {
+  uint32_t ifindex = 0;
+  WinIp next_hop;
+};
 // The most specific, then lowest-metric, route covering `dst` on an interface
-// other than `exclude_ifindex`. ERROR_NOT_FOUND when there is none.
-DWORD WinBestRoute(const WinIp& dst, uint32_t exclude_ifindex, uint32_t* ifindex, WinIp* next_hop);
+// other than `exclude_ifindex`, passing over `ignore` when given.
+// ERROR_NOT_FOUND when there is none.
+DWORD WinBestRoute(const WinIp& dst, uint32_t exclude_ifindex, const WinIgnoredHostRoute* ignore,
+                   uint32_t* ifindex, WinIp* next_hop);
 
 // SetInterfaceDnsSettings; *available = false when this Windows lacks it.
 DWORD WinSetDnsSettings(uint32_t ifindex, const std::vector<std::string>& servers,

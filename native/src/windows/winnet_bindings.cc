@@ -144,9 +144,24 @@ Napi::Value BestRoute(const Napi::CallbackInfo& info) {
       !Uint(env, info[2], "bestRoute: excludeIfindex", 0x7fffffff, &exclude)) {
     return env.Undefined();
   }
+  // Optional: { ifindex, nextHop } of the tunnel's own host route to pass over.
+  WinIgnoredHostRoute ignore;
+  bool ignoring = false;
+  if (info.Length() > 3 && !info[3].IsUndefined()) {
+    if (!info[3].IsObject()) {
+      ThrowTypeError(env, "bestRoute: ignore must be an object");
+      return env.Undefined();
+    }
+    Napi::Object o = info[3].As<Napi::Object>();
+    if (!Uint(env, o.Get("ifindex"), "bestRoute: ignore.ifindex", 0x7fffffff, &ignore.ifindex) ||
+        !Ip(env, o.Get("nextHop"), family, "bestRoute: ignore.nextHop", &ignore.next_hop)) {
+      return env.Undefined();
+    }
+    ignoring = true;
+  }
   uint32_t ifindex = 0;
   WinIp hop;
-  const DWORD err = WinBestRoute(dst, exclude, &ifindex, &hop);
+  const DWORD err = WinBestRoute(dst, exclude, ignoring ? &ignore : nullptr, &ifindex, &hop);
   if (err == ERROR_NOT_FOUND) return env.Null();
   if (err != 0) return Done(env, "GetIpForwardTable2", err);
   Napi::Object o = Napi::Object::New(env);

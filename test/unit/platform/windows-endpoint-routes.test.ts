@@ -66,7 +66,10 @@ test('the default route moves: the endpoint route follows (new one first), journ
     // Unchanged table: checks read it and change nothing.
     api.calls = [];
     await until(() => api.calls.length >= 2, 'two checks');
-    assert.ok(api.calls.every((c) => c === 'bestRoute v4 203.0.113.5 not-if42'));
+    assert.ok(
+      api.calls.every((c) => c === 'bestRoute v4 203.0.113.5 not-if42 past-if7-via-192.168.1.1'),
+      'asks past its own route',
+    );
     assert.deepEqual(changes, []);
 
     // Wi-Fi to Ethernet: the table now says interface 9 via 10.1.1.1.
@@ -177,5 +180,70 @@ test('the old route already gone (ERROR_NOT_FOUND) is dropped; any other failure
       `errno ${errno}`,
     );
     assert.equal(r.errors.length, kept ? 1 : 0);
+  }
+});
+
+test('somebody else’s host route already goes the new way: ours is removed, theirs is not journaled', async () => {
+  class Exists extends RecordingWinNet {
+    override addRoute(route: WinRoute): void {
+      this.calls.push(`addRoute ${route.dst} if${route.ifindex}`);
+      throw Object.assign(new Error('CreateIpForwardEntry2: exists'), { errno: 5010 });
+    }
+  }
+  const api = new Exists();
+  const old: WinRoute = {
+    ifindex: 7,
+    family: 4,
+    dst: '203.0.113.5',
+    prefixLength: 32,
+    nextHop: '192.168.1.1',
+    metric: 0,
+  };
+  const tail: WinJournalEntry = {
+    kind: 'route',
+    route: { ifindex: 42, family: 4, dst: '0.0.0.0', prefixLength: 1, metric: 0 },
+  };
+  const journal: WinJournalEntry[] = [{ kind: 'route', route: old }, tail];
+  api.best = { ifindex: 9, nextHop: '10.1.1.1' };
+  const r = await followEndpointRoutes(api, journal, new Set(['203.0.113.5']), 42, async () => {});
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.moves.length, 1);
+  assert.deepEqual(journal, [tail]);
+  assert.deepEqual(api.calls.slice(-2), [
+    'addRoute 203.0.113.5 if9',
+    'deleteRoute 203.0.113.5/32 if7 via 192.168.1.1 m0',
+  ]);
+});
+
+test('at start-up, an existing host route to the endpoint is used as it is and not journaled', async () => {
+  class Exists extends RecordingWinNet {
+    override addRoute(route: WinRoute): void {
+      if (route.prefixLength === 32) {
+        this.calls.push(`addRoute ${route.dst} exists`);
+        throw Object.assign(new Error('CreateIpForwardEntry2: exists'), { errno: 5010 });
+      }
+      super.addRoute(route);
+    }
+  }
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipstream-win-'));
+  try {
+    const api = new Exists();
+    const t = await configureTunnel(new RecordingAddon(), tun, full, {
+      mtu: 1420,
+      stateDir: dir,
+      api,
+      endpoints,
+    });
+    const state = parseWinState(await fs.readFile(winStateFile(dir, tun.name), 'utf8'));
+    assert.deepEqual(
+      state.journal.flatMap((e) =>
+        e.kind === 'route' ? [`${e.route.dst}/${e.route.prefixLength}`] : [],
+      ),
+      ['0.0.0.0/1', '128.0.0.0/1'],
+    );
+    await t.teardown();
+    assert.ok(!api.calls.some((c) => c.startsWith('deleteRoute 203.0.113.5')));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 });

@@ -60,8 +60,16 @@ export class RecordingWinNet implements WinNetApi {
     this.maybeFail('deleteRoute');
     this.routes.delete(this.rkey(route));
   }
-  bestRoute(family: Family, address: string, excludeIfindex: number) {
-    this.calls.push(`bestRoute v${family} ${address} not-if${excludeIfindex}`);
+  bestRoute(
+    family: Family,
+    address: string,
+    excludeIfindex: number,
+    ignore?: { ifindex: number; nextHop: string },
+  ) {
+    this.calls.push(
+      `bestRoute v${family} ${address} not-if${excludeIfindex}` +
+        (ignore ? ` past-if${ignore.ifindex}-via-${ignore.nextHop}` : ''),
+    );
     return this.best;
   }
   setDnsSettings(ifindex: number, servers: string[], search: string[]): boolean {
