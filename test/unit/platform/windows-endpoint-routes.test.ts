@@ -3,39 +3,13 @@
 // boundary: make before break, journaled in its place, the tunnel told, teardown exact.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { parseCidr, parseIpPrefix } from '../../../app/config/ip.js';
 import type { WinJournalEntry } from '../../../app/platform/windows/apply.js';
 import { followEndpointRoutes } from '../../../app/platform/windows/endpoint-routes.js';
-import { configureTunnel } from '../../../app/platform/windows/index.js';
 import type { WinRoute } from '../../../app/platform/windows/native.js';
 import { parseWinState, winStateFile } from '../../../app/platform/windows/state.js';
-import type { TunnelConfigView } from '../../../app/platform/types.js';
-import { RecordingAddon } from './recording-addon.js';
+import { configureFull, endpointRoute, tun, withDir } from './windows-fixtures.js';
 import { RecordingWinNet } from './windows-recording-net.js';
-
-const tun = { name: 'Slipstream', ifindex: 42 };
-const p = parseIpPrefix('10.66.0.2/32');
-const full: TunnelConfigView = {
-  interface: {
-    addresses: [{ address: p.bytes, prefixLength: p.prefixLength, family: p.family }],
-    dns: [],
-    dnsSearch: [],
-  },
-  peers: [{ allowedIps: [parseCidr('0.0.0.0/0')] }],
-};
-const endpoints = [{ address: '203.0.113.5', family: 4 as const, port: 51820 }];
-
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipstream-win-'));
-  try {
-    await body(dir);
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
 
 async function until(cond: () => boolean, what: string): Promise<void> {
   const end = Date.now() + 5000;
@@ -50,11 +24,7 @@ test('the default route moves: the endpoint route follows (new one first), journ
     const api = new RecordingWinNet();
     const changes: string[] = [];
     const logged: string[] = [];
-    const t = await configureTunnel(new RecordingAddon(), tun, full, {
-      mtu: 1420,
-      stateDir: dir,
-      api,
-      endpoints,
+    const t = await configureFull(dir, api, {
       routeCheckMs: 10,
       onPathChange: (reason) => changes.push(reason),
       log: {
@@ -111,14 +81,7 @@ test('the default route moves: the endpoint route follows (new one first), journ
 
 test('no route outside the tunnel, or a route that cannot be added: the old one stays', async () => {
   const api = new RecordingWinNet();
-  const old: WinRoute = {
-    ifindex: 7,
-    family: 4,
-    dst: '203.0.113.5',
-    prefixLength: 32,
-    nextHop: '192.168.1.1',
-    metric: 0,
-  };
+  const old = endpointRoute;
   api.addRoute(old);
   const journal: WinJournalEntry[] = [{ kind: 'route', route: old }];
   const saves: number[] = [];
@@ -154,14 +117,7 @@ test('the old route already gone (ERROR_NOT_FOUND) is dropped; any other failure
       throw Object.assign(new Error('DeleteIpForwardEntry2: failed'), { errno: this.errno });
     }
   }
-  const old: WinRoute = {
-    ifindex: 7,
-    family: 4,
-    dst: '203.0.113.5',
-    prefixLength: 32,
-    nextHop: '192.168.1.1',
-    metric: 0,
-  };
+  const old = endpointRoute;
   const set = new Set(['203.0.113.5']);
   const save = async () => {};
   for (const [errno, kept] of [
@@ -191,14 +147,7 @@ test('somebody else’s host route already goes the new way: ours is removed, th
     }
   }
   const api = new Exists();
-  const old: WinRoute = {
-    ifindex: 7,
-    family: 4,
-    dst: '203.0.113.5',
-    prefixLength: 32,
-    nextHop: '192.168.1.1',
-    metric: 0,
-  };
+  const old = endpointRoute;
   const tail: WinJournalEntry = {
     kind: 'route',
     route: { ifindex: 42, family: 4, dst: '0.0.0.0', prefixLength: 1, metric: 0 },
@@ -225,15 +174,9 @@ test('at start-up, an existing host route to the endpoint is used as it is and n
       super.addRoute(route);
     }
   }
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipstream-win-'));
-  try {
+  await withDir(async (dir) => {
     const api = new Exists();
-    const t = await configureTunnel(new RecordingAddon(), tun, full, {
-      mtu: 1420,
-      stateDir: dir,
-      api,
-      endpoints,
-    });
+    const t = await configureFull(dir, api);
     const state = parseWinState(await fs.readFile(winStateFile(dir, tun.name), 'utf8'));
     assert.deepEqual(
       state.journal.flatMap((e) =>
@@ -243,7 +186,5 @@ test('at start-up, an existing host route to the endpoint is used as it is and n
     );
     await t.teardown();
     assert.ok(!api.calls.some((c) => c.startsWith('deleteRoute 203.0.113.5')));
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -3,48 +3,16 @@
 // Disconnect, `slipstream down` or the next start lifts — or replaces without a gap.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { parseCidr, parseIpPrefix } from '../../../app/config/ip.js';
-import {
-  configureTunnel,
-  killSwitchActive,
-  recoverStale,
-} from '../../../app/platform/windows/index.js';
+import { killSwitchActive, recoverStale } from '../../../app/platform/windows/index.js';
 import { parseWinState, pidAlive, winStateFile } from '../../../app/platform/windows/state.js';
-import type { TunnelConfigView } from '../../../app/platform/types.js';
 import { RecordingAddon } from './recording-addon.js';
+import { configureFull, tun, withDir } from './windows-fixtures.js';
 import { RecordingWinNet } from './windows-recording-net.js';
-
-const tun = { name: 'Slipstream', ifindex: 42 };
-const p = parseIpPrefix('10.66.0.2/32');
-const full: TunnelConfigView = {
-  interface: {
-    addresses: [{ address: p.bytes, prefixLength: p.prefixLength, family: p.family }],
-    dns: ['10.66.0.1'],
-    dnsSearch: [],
-  },
-  peers: [{ allowedIps: [parseCidr('0.0.0.0/0')] }],
-};
-const endpoints = [{ address: '203.0.113.5', family: 4 as const, port: 51820 }];
-
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipstream-win-'));
-  try {
-    await body(dir);
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** A full tunnel with the kill switch, stopped with keepKillSwitch. */
 async function keptBlock(dir: string, api: RecordingWinNet): Promise<void> {
-  const t = await configureTunnel(new RecordingAddon(), tun, full, {
-    mtu: 1420,
-    stateDir: dir,
-    api,
-    endpoints,
+  const t = await configureFull(dir, api, {
     listenPort: 51820,
     killSwitch: { allowLan: false },
   });
@@ -95,11 +63,7 @@ test('the next start with a kill switch replaces the kept block without lifting 
     const api = new RecordingWinNet();
     await keptBlock(dir, api);
     api.calls = [];
-    const t = await configureTunnel(new RecordingAddon(), tun, full, {
-      mtu: 1420,
-      stateDir: dir,
-      api,
-      endpoints,
+    const t = await configureFull(dir, api, {
       listenPort: 51820,
       killSwitch: { allowLan: true },
     });
@@ -117,12 +81,7 @@ test('the next start without a kill switch lifts the kept block first', async ()
     const api = new RecordingWinNet();
     await keptBlock(dir, api);
     api.calls = [];
-    const t = await configureTunnel(new RecordingAddon(), tun, full, {
-      mtu: 1420,
-      stateDir: dir,
-      api,
-      endpoints,
-    });
+    const t = await configureFull(dir, api);
     assert.equal(api.calls[0], 'removeKillSwitch');
     assert.equal(api.killSwitch, null);
     await t.teardown();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseCidr, parseIpPrefix } from '../../../app/config/ip.js';
+import { parseCidr } from '../../../app/config/ip.js';
 import {
   configureTunnel,
   killSwitchActive,
@@ -17,14 +17,9 @@ import { parseWinState, winStateFile } from '../../../app/platform/windows/state
 import { planWindows } from '../../../app/platform/windows/plan.js';
 import type { TunnelConfigView } from '../../../app/platform/types.js';
 import { RecordingAddon } from './recording-addon.js';
+import { endpoints, prefix, tun, withDir } from './windows-fixtures.js';
 import { RecordingWinNet } from './windows-recording-net.js';
 
-function prefix(text: string) {
-  const p = parseIpPrefix(text);
-  return { address: p.bytes, prefixLength: p.prefixLength, family: p.family };
-}
-
-const tun = { name: 'Slipstream', ifindex: 42 };
 const full: TunnelConfigView = {
   interface: {
     addresses: [prefix('10.66.0.2/32'), prefix('fd00:66::2/128')],
@@ -37,16 +32,6 @@ const split: TunnelConfigView = {
   interface: { addresses: [prefix('10.7.0.2/24')], dns: [], dnsSearch: [] },
   peers: [{ allowedIps: [parseCidr('10.7.0.0/24'), parseCidr('192.168.50.9/24')] }],
 };
-const endpoints = [{ address: '203.0.113.5', family: 4 as const, port: 51820 }];
-
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipstream-win-'));
-  try {
-    await body(dir);
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
 
 test('full tunnel: MTU, addresses, endpoint exclusion before two /1 routes per family, DNS, NRPT, WFP', async () => {
   await withDir(async (dir) => {
