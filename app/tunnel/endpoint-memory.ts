@@ -12,6 +12,11 @@
  * The file is read only if it is a regular file (no symlink followed), ours,
  * writable by nobody else and small; whatever does not parse is ignored. It
  * holds no secrets.
+ *
+ * On Windows it sits beside the WFP kill switch's journals in
+ * %ProgramData%\Slipstream\state, which the installer creates with an ACL that
+ * lets only SYSTEM and Administrators write (so no owner or mode check); it is
+ * read only if it is a regular file (not a link or junction) and small.
  */
 import { constants, promises as fs } from 'node:fs';
 import { isIP } from 'node:net';
@@ -51,10 +56,21 @@ function parseEntries(text: string): Entries {
   return out;
 }
 
-export function fileEndpointMemory(dir: string): EndpointMemory {
+export function fileEndpointMemory(
+  dir: string,
+  platform: NodeJS.Platform = process.platform,
+): EndpointMemory {
   const file = path.join(dir, 'endpoints.json');
+  const windows = platform === 'win32';
+
+  const readWindows = async (): Promise<Entries> => {
+    const st = await fs.lstat(file).catch(() => null);
+    if (!st || !st.isFile() || st.size > MAX_FILE_BYTES) return [];
+    return parseEntries(await fs.readFile(file, 'utf8').catch(() => ''));
+  };
 
   const read = async (): Promise<Entries> => {
+    if (windows) return readWindows();
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -81,8 +97,10 @@ export function fileEndpointMemory(dir: string): EndpointMemory {
       if (host.length > MAX_HOST_LENGTH || isIP(address) === 0) return;
       const entries = (await read()).filter(([h]) => h !== host);
       entries.push([host, address]);
-      // Refuses a directory that is not ours or that others may write (never follows it).
-      await ensureOwnedDir(dir, RUNTIME_DIR_MODE);
+      // Refuses a directory that is not ours or that others may write (never follows it);
+      // on Windows the installer's ACL on the data root decides that.
+      if (windows) await fs.mkdir(dir, { recursive: true });
+      else await ensureOwnedDir(dir, RUNTIME_DIR_MODE);
       await writeFileAtomic(
         file,
         `${JSON.stringify({ hosts: entries.slice(-MAX_REMEMBERED) })}\n`,

@@ -20,6 +20,7 @@ import { startStayingConnected, type StayingConnected } from './staying-connecte
 import { throwIfInterrupted, unlessAborted } from '../util/interrupt.js';
 import { fileEndpointMemory, type EndpointMemory } from './endpoint-memory.js';
 import { defaultStateDir } from '../platform/linux/state.js';
+import { defaultWinStateDir } from '../platform/windows/state.js';
 
 export interface TunnelOptions {
   /** Interface name; null lets the kernel choose. */
@@ -115,8 +116,9 @@ export async function resolveEndpoints(
   );
 }
 
-/** Where the last endpoint addresses are kept: beside the journals, Linux only (see endpoint-memory.ts). */
+/** Where the last endpoint addresses are kept: beside the journals (see endpoint-memory.ts). */
 function defaultEndpointMemory(): EndpointMemory | null {
+  if (process.platform === 'win32') return fileEndpointMemory(defaultWinStateDir(), 'win32');
   if (process.platform !== 'linux') return null;
   return fileEndpointMemory(defaultStateDir());
 }

@@ -1,4 +1,4 @@
-// test-platform: linux-only: the endpoint memory exists on Linux only (POSIX owner and mode checks; Windows keeps no block to resolve behind)
+// test-platform: linux-only: POSIX owner and mode checks of the endpoint memory (its Windows form: endpoint-memory-windows.test.ts)
 // The last address of each Endpoint host name: what start-up falls back to when a kill
 // switch still blocking from before keeps DNS from answering (endpoint-memory.ts), and
 // what the file must be before root reads it.
