@@ -3,7 +3,14 @@
  * in a journal (saved after every step, so a crash leaves a record of exactly
  * what to undo) and undoing it in reverse on failure or teardown.
  */
-import type { WinDnsRegistryBackup, WinNetApi, WinRoute, Family } from './native.js';
+import {
+  ERROR_OBJECT_ALREADY_EXISTS,
+  win32Code,
+  type Family,
+  type WinDnsRegistryBackup,
+  type WinNetApi,
+  type WinRoute,
+} from './native.js';
 import type { WinPlan, WinStep } from './plan.js';
 
 export type WinJournalEntry =
@@ -36,9 +43,6 @@ export class WinApplyError extends Error {
     this.name = 'WinApplyError';
   }
 }
-
-/** Win32 ERROR_OBJECT_ALREADY_EXISTS, as the addon's errors carry it in `errno`. */
-const ERROR_OBJECT_ALREADY_EXISTS = 5010;
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -89,7 +93,7 @@ async function applyStep(
       } catch (err) {
         // The best route found is already a host route to the endpoint (an administrator's):
         // it keeps the endpoint off the tunnel as ours would, and is not ours to undo.
-        if ((err as { errno?: unknown }).errno === ERROR_OBJECT_ALREADY_EXISTS) return;
+        if (win32Code(err) === ERROR_OBJECT_ALREADY_EXISTS) return;
         throw err;
       }
       await record({ kind: 'route', route });

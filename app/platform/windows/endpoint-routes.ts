@@ -7,7 +7,7 @@
  * gateway, a USB modem), that host route would keep pointing at the old path:
  * a dead interface, or a gateway that is no longer there. Every check, each
  * endpoint route in the journal is compared with where the table, ignoring the
- * tunnel and host routes, would send the endpoint now; when that differs the
+ * tunnel and that route itself, would send the endpoint now; when that differs the
  * new route goes in and is journaled before the old one is deleted, so at no
  * moment is the endpoint routed into the tunnel and a crash leaves nothing
  * unrecorded.
@@ -17,11 +17,13 @@
  * same code runs under wine, which does not deliver route notifications.
  */
 import type { WinJournalEntry } from './apply.js';
-import type { WinNetApi, WinRoute } from './native.js';
-
-/** Win32 error codes, as the addon's errors carry them in `errno`. */
-const ERROR_NOT_FOUND = 1168;
-const ERROR_OBJECT_ALREADY_EXISTS = 5010;
+import {
+  ERROR_NOT_FOUND,
+  ERROR_OBJECT_ALREADY_EXISTS,
+  win32Code,
+  type WinNetApi,
+  type WinRoute,
+} from './native.js';
 
 /** How often the endpoint routes are checked. */
 export const ROUTE_CHECK_MS = 2000;
@@ -84,7 +86,7 @@ export async function followEndpointRoutes(
     } catch (err) {
       // Somebody else's host route already sends the endpoint that way: it is not ours
       // to journal (or delete at teardown); ours only has to go.
-      adopted = (err as { errno?: unknown }).errno === ERROR_OBJECT_ALREADY_EXISTS;
+      adopted = win32Code(err) === ERROR_OBJECT_ALREADY_EXISTS;
       if (!adopted) {
         errors.push(`${old.dst}: ${err instanceof Error ? err.message : String(err)}`);
         continue;
@@ -100,7 +102,7 @@ export async function followEndpointRoutes(
     } catch (err) {
       // Windows drops an interface's routes when it goes away: already gone is fine.
       // Anything else stays journaled, for teardown to try again.
-      if ((err as { errno?: unknown }).errno !== ERROR_NOT_FOUND) {
+      if (win32Code(err) !== ERROR_NOT_FOUND) {
         errors.push(`${old.dst} ${via(old)}: ${err instanceof Error ? err.message : String(err)}`);
         moves.push({ address: old.dst, from: via(old), to: via(route) });
         if (!adopted) i++;

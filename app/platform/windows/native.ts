@@ -95,6 +95,16 @@ const METHODS = [
   'removeKillSwitch',
 ] as const;
 
+/** Win32 error codes the platform layer acts on; the addon's errors carry them in `errno`. */
+export const ERROR_NOT_FOUND = 1168;
+export const ERROR_OBJECT_ALREADY_EXISTS = 5010;
+
+/** The Win32 error code of an error the addon threw, or undefined. */
+export function win32Code(err: unknown): number | undefined {
+  const code = (err as { errno?: unknown } | null)?.errno;
+  return typeof code === 'number' ? code : undefined;
+}
+
 /** The addon's `winNet` object; throws a clear error when this addon has none (not Windows). */
 export function winNetFromAddon(addon: NativeAddon): WinNetApi {
   const api = (addon as { winNet?: Partial<WinNetApi> }).winNet;
