@@ -2,6 +2,9 @@
   "targets": [
     {
       "target_name": "slipstream",
+      "variables": {
+        "have_sodium": "<!(node -p \"require('fs').existsSync('/usr/include/sodium.h') ? 1 : 0\")"
+      },
       "sources": [
         "src/addon.cc",
         "src/args.cc",
@@ -36,7 +39,26 @@
               "src/linux/udp_linux.cc"
             ],
             "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O2"],
-            "cflags_cc!": ["-fno-exceptions"]
+            "cflags_cc!": ["-fno-exceptions"],
+            "conditions": [
+              [
+                "have_sodium==1",
+                {
+                  "sources": [
+                    "src/fastpath/fast_path.cc",
+                    "src/fastpath/fast_path_bindings.cc",
+                    "src/fastpath/peer_table.cc",
+                    "src/fastpath/wg_transport.cc"
+                  ],
+                  "defines": ["SLIPSTREAM_FAST_PATH"],
+                  "libraries": [
+                    "/usr/lib/<!(gcc -print-multiarch)/libsodium.a",
+                    "-Wl,--exclude-libs,ALL",
+                    "-lpthread"
+                  ]
+                }
+              ]
+            ]
           }
         ],
         [

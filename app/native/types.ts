@@ -248,6 +248,65 @@ export interface ServiceStatus {
   pid: number;
 }
 
+export interface FastPathOptions {
+  /** The tunnel MTU, for padding (paddedLength). */
+  mtu: number;
+  /** Send with UDP GSO (when the socket still may). */
+  gso: boolean;
+}
+
+/** A keypair as the fast path receives it (keys are copied). */
+export interface FastPathKeypair {
+  localIndex: number;
+  remoteIndex: number;
+  sendKey: Uint8Array;
+  receiveKey: Uint8Array;
+  /** The next counter to send, as 32-bit halves. */
+  counterHi: number;
+  counterLo: number;
+  /** How old the keypair is, ms (the two sides' clocks differ). */
+  ageMs: number;
+  /** The responder's keypair, not yet confirmed. */
+  next: boolean;
+}
+
+/** One peer's activity since the last report (flags: FAST_PATH_* in app/tunnel/wireguard/constants.ts). */
+export interface FastPathRecord {
+  id: number;
+  flags: number;
+  nextIndex: number;
+  /** With the endpoint-moved flag. */
+  addr?: Uint8Array;
+  port?: number;
+}
+
+/**
+ * The addon's data path threads: TUN -> seal -> GSO send and GRO receive ->
+ * open -> TUN, with no JavaScript per packet. Everything else is handed to
+ * the callbacks: TUN packets for peers without a usable keypair, handshake
+ * messages (as PacketBatch / DatagramBatch, like TunDevice/UdpSocket.start),
+ * and per-peer activity.
+ */
+export interface FastPath {
+  start(
+    onTunPackets: (batch: PacketBatch) => void,
+    onDatagrams: (batch: DatagramBatch) => void,
+    onActivity: (records: FastPathRecord[]) => void,
+  ): void;
+  /** prefixes: 18 bytes each (family 4|6, prefix length, 16 address bytes); addr null = no endpoint. */
+  setPeer(id: number, prefixes: Uint8Array, addr: IpBytes | null, port: number): void;
+  removePeer(id: number): void;
+  setKeypairs(id: number, send: FastPathKeypair | null, receiving: FastPathKeypair[]): void;
+  /** 0, an errno, or -1 when the peer has no keypair that may send. */
+  transmit(id: number, packet: Uint8Array, padded: number): number;
+  /** [rxBytes, rxPackets, txBytes, txPackets], or null for an unknown peer. */
+  peerCounters(id: number): [number, number, number, number] | null;
+  drops(): Record<string, number>;
+  stats(): { tun: TunStats; udp: UdpStats; gso: boolean };
+  /** Joins the threads and closes its descriptors. Idempotent. */
+  stop(): void;
+}
+
 export interface NativeAddon {
   /** Open (create) a TUN device, IFF_TUN | IFF_NO_PI, non-blocking. `name` empty = kernel chooses. */
   openTun(name: string, options?: TunOptions): TunDevice;
@@ -272,6 +331,26 @@ export interface NativeAddon {
    * native/src/copy_ranges.cc). Throws, copying nothing, if any range is out of bounds.
    */
   copyRanges(dst: Uint8Array, src: Uint8Array, ranges: Uint32Array, count: number): void;
+
+  /**
+   * The native data path (native/src/fastpath): Linux builds linked with
+   * libsodium only; absent elsewhere (Windows, or a build without
+   * libsodium-dev), where the TypeScript data path carries everything. Takes
+   * its own duplicates of the device's and socket's descriptors, which must
+   * not have been started. See app/tunnel/fast-path.ts.
+   */
+  openFastPath?(tun: TunDevice, udp: UdpSocket, options: FastPathOptions): FastPath;
+  /** Test-only: the fast path's transport seal (a whole message), open (the padded plaintext, or null) and replay window. */
+  fastPathSeal?(
+    key: Uint8Array,
+    receiver: number,
+    counterHi: number,
+    counterLo: number,
+    packet: Uint8Array,
+    padded: number,
+  ): Buffer;
+  fastPathOpen?(key: Uint8Array, message: Uint8Array): Buffer | null;
+  fastPathReplay?(hi: Uint32Array, lo: Uint32Array): Uint8Array;
 
   /** Lowercases A-Z in place in bytes[from, to) (the log viewer's search). */
   foldAscii(bytes: Uint8Array, from: number, to: number): void;

@@ -3,6 +3,9 @@
 
 #include "addon_data.h"
 #include "copy_ranges.h"
+#ifdef SLIPSTREAM_FAST_PATH
+#include "fastpath/fast_path_bindings.h"
+#endif
 #include "netconfig_bindings.h"
 #include "ring/test_ring.h"
 #include "offload_bindings.h"
@@ -33,6 +36,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ExportNetconfig(env, exports);
   ExportTextSearch(env, exports);
   ExportCopyRanges(env, exports);
+#ifdef SLIPSTREAM_FAST_PATH
+  // Transport data on the addon's own threads, libsodium for ChaCha20-Poly1305.
+  ExportFastPath(env, exports);
+#endif
   // Test-only: the Wintun ring logic against fakes (test/unit/native/wintun-ring.test.ts).
   ExportRingTesting(env, exports);
   ExportOffloadForTests(env, exports);

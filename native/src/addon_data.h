@@ -10,6 +10,8 @@ struct AddonData {
   // Constructors are not exported; only openTun/openUdp create instances.
   Napi::FunctionReference tun_device;
   Napi::FunctionReference udp_socket;
+  // The native data path (Linux with libsodium only).
+  Napi::FunctionReference fast_path;
 
   static AddonData* Of(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 };

@@ -69,6 +69,7 @@ TunDevice::TunDevice(const Napi::CallbackInfo& info)
   }
   TunInfo* tun = info[0].As<Napi::External<TunInfo>>().Data();
   io_ = TunIo::Create(tun->offloads);
+  offloads_ = tun->offloads;
   if (!io_) {
     ThrowSystemError(env, "openTun", ENOTSUP);
     return;

@@ -22,6 +22,12 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   // Only reachable through Open(), which passes the opened device as an External.
   explicit TunDevice(const Napi::CallbackInfo& info);
 
+  // For the native data path (fastpath/), which reads with its own copy of the fd.
+  NativeHandle native_handle() const { return handles_.handle(0); }
+  const TunOffloads& offloads() const { return offloads_; }
+  bool reading() const { return channel_.is_open(); }
+  bool closed() const { return handles_.closed(); }
+
  private:
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
@@ -38,6 +44,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   bool referenced_ = false;
   TunCounters counters_;
   std::unique_ptr<TunIo> io_;
+  TunOffloads offloads_;
 };
 
 }  // namespace slipstream

@@ -22,6 +22,12 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   // Only reachable through Open(), which passes the opened sockets as an External.
   explicit UdpSocket(const Napi::CallbackInfo& info);
 
+  // For the native data path (fastpath/), which uses its own copies of the sockets.
+  UdpInfo sockets() const { return Sockets(); }
+  bool gso_enabled() const { return gso_; }
+  bool reading() const { return channel_.is_open(); }
+  bool closed() const { return handles_.closed(); }
+
  private:
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);

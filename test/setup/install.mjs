@@ -47,10 +47,12 @@ export function readPackageList(text = readFileSync(LIST, 'utf8')) {
 }
 
 function installed(command) {
-  // An absolute path names a file that is not on PATH (wine64's loader).
-  for (const dir of path.isAbsolute(command) ? [''] : SEARCH) {
+  // An absolute path names a file that is not on PATH (wine64's loader, a library's
+  // header): it only has to exist and be readable.
+  const absolute = path.isAbsolute(command);
+  for (const dir of absolute ? [''] : SEARCH) {
     try {
-      accessSync(path.join(dir, command), constants.X_OK);
+      accessSync(path.join(dir, command), absolute ? constants.R_OK : constants.X_OK);
       return true;
     } catch {
       // not here
