@@ -93,3 +93,12 @@ export const RATELIMIT_BURST = 5;
 /** All cookie replies together, whatever the sources: the client must not become a reflector. */
 export const COOKIE_REPLIES_PER_SECOND = 500;
 export const COOKIE_REPLY_BURST = 50;
+
+// Activity flags a fast path reports per peer (native/src/fastpath/peer_table.h, ActivityFlag).
+export const FAST_PATH_SENT_ANY = 1;
+export const FAST_PATH_SENT_DATA = 2;
+export const FAST_PATH_RECEIVED_ANY = 4;
+export const FAST_PATH_RECEIVED_DATA = 8;
+export const FAST_PATH_ENDPOINT_MOVED = 16;
+export const FAST_PATH_NEXT_USED = 32;
+export const FAST_PATH_REKEY_MESSAGES = 64;

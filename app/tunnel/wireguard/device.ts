@@ -13,6 +13,13 @@ import { AllowedIps, canonicalPrefix } from './allowed-ips.js';
 import {
   DEFAULT_MTU,
   DEFAULT_UNDER_LOAD_THRESHOLD,
+  FAST_PATH_ENDPOINT_MOVED,
+  FAST_PATH_NEXT_USED,
+  FAST_PATH_RECEIVED_ANY,
+  FAST_PATH_RECEIVED_DATA,
+  FAST_PATH_REKEY_MESSAGES,
+  FAST_PATH_SENT_ANY,
+  FAST_PATH_SENT_DATA,
   HANDSHAKE_BUDGET,
   HANDSHAKE_NOISE_COST,
   HANDSHAKE_QUEUE_CAPACITY,
@@ -69,7 +76,10 @@ import {
   transportCounterLo,
 } from './transport.js';
 import type {
+  Cidr,
   DeviceOptions,
+  FastPathActivity,
+  FastPathSink,
   DeviceStats,
   DropReason,
   Effect,
@@ -156,6 +166,10 @@ export class WireGuardDevice implements JitterSource {
   private readonly indices = new Map<number, IndexEntry>();
   private readonly drops = zeroDrops();
   private readonly transportCrypto: TransportCryptoSink | null;
+  private readonly fastPath: FastPathSink | null;
+  private nextPeerId = 1;
+  private readonly peersById = new Map<number, Peer>();
+  private readonly allowedIps = new Map<Peer, Cidr[]>();
   /** The latest `now` seen, for work scheduled by calls that carry no clock (addPeer). */
   private lastNow: number;
   /** Last TAI64N we sent, so ours strictly increase even if the wall clock steps back. */
@@ -184,6 +198,7 @@ export class WireGuardDevice implements JitterSource {
     this.admission = new HandshakeAdmission(this.publicKey, options.now, this.randomBytes);
     this.lastNow = options.now;
     this.transportCrypto = options.transportCrypto ?? null;
+    this.fastPath = options.fastPath ?? null;
   }
 
   // ---------------------------------------------------------------- configuration
@@ -214,8 +229,12 @@ export class WireGuardDevice implements JitterSource {
       endpoint,
       keepalive * 1000,
     );
+    peer.id = this.nextPeerId++;
     this.peers.set(name, peer);
+    this.peersById.set(peer.id, peer);
+    this.allowedIps.set(peer, prefixes);
     for (const prefix of prefixes) this.routes.insert(prefix, peer);
+    this.fastPath?.setPeer(peer.id, endpoint, prefixes);
     // As wg does when persistent keepalive is configured on a running device:
     // send a keepalive right away, which starts the first handshake.
     if (keepalive > 0 && endpoint) peer.timers.persistentKeepalive = this.lastNow;
@@ -228,11 +247,67 @@ export class WireGuardDevice implements JitterSource {
     peer.zeroSecrets();
     this.routes.removeValue(peer);
     this.peers.delete(peer.name);
+    this.peersById.delete(peer.id);
+    this.allowedIps.delete(peer);
+    this.fastPath?.removePeer(peer.id);
   }
 
   setPeerEndpoint(publicKey: Uint8Array, endpoint: Endpoint): void {
     const peer = this.peerByKey(publicKey);
     peer.endpoint = validateEndpoint(endpoint);
+    this.publishPeer(peer);
+  }
+
+  /** The fast path learns the peer's endpoint and AllowedIPs. */
+  private publishPeer(peer: Peer): void {
+    this.fastPath?.setPeer(peer.id, peer.endpoint, this.allowedIps.get(peer) ?? []);
+  }
+
+  /** The fast path learns the peer's keypairs, after every change to its slots. */
+  private publishKeypairs(peer: Peer, now: number): void {
+    if (!this.fastPath) return;
+    const { previous, current, next } = peer.keypairs;
+    const receiving = [previous, current, next].filter((k): k is Keypair => k !== null);
+    this.fastPath.setKeypairs(peer.id, current, receiving, next, now);
+  }
+
+  /**
+   * What the fast path carried since it last reported, as the core's own
+   * send and receive paths would have noted it: timers, roaming, confirming a
+   * responder's keypair, and rekeying.
+   */
+  fastPathActivity(activity: FastPathActivity, now: number, out: Effect[]): void {
+    this.lastNow = now;
+    const peer = this.peersById.get(activity.id);
+    if (!peer) return;
+    const flags = activity.flags;
+    const t = peer.timers;
+    if ((flags & FAST_PATH_SENT_ANY) !== 0) {
+      t.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveMs);
+      t.anyAuthenticatedPacketSent();
+      if ((flags & FAST_PATH_SENT_DATA) !== 0) t.dataSent(now, this);
+      this.keepKeyFreshSending(peer, now, out);
+    }
+    if ((flags & FAST_PATH_REKEY_MESSAGES) !== 0)
+      this.sendHandshakeInitiation(peer, false, now, out);
+    if ((flags & FAST_PATH_RECEIVED_ANY) === 0) return;
+    if ((flags & FAST_PATH_ENDPOINT_MOVED) !== 0 && activity.endpoint) {
+      // The fast path already sends there; only the core's copy and the event are left.
+      this.setEndpointFromPacket(peer, activity.endpoint, out, false);
+    }
+    const next = peer.keypairs.next;
+    if ((flags & FAST_PATH_NEXT_USED) !== 0 && next && next.localIndex === activity.nextIndex) {
+      const retired: Keypair[] = [];
+      peer.keypairs.confirm(next, retired);
+      this.retire(retired);
+      this.publishKeypairs(peer, now);
+      this.handshakeComplete(peer, 'responder', now, out);
+      this.sendStaged(peer, now, out);
+    }
+    this.keepKeyFreshReceiving(peer, now, out);
+    t.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveMs);
+    t.anyAuthenticatedPacketReceived();
+    if ((flags & FAST_PATH_RECEIVED_DATA) !== 0) t.dataReceived(now);
   }
 
   private peerByKey(publicKey: Uint8Array): Peer {
@@ -401,14 +476,15 @@ export class WireGuardDevice implements JitterSource {
   stats(): DeviceStats {
     const peers: PeerStats[] = [];
     for (const peer of this.peers.values()) {
+      const fast = this.fastPath?.peerCounters(peer.id) ?? null;
       peers.push({
         publicKey: peer.name,
         endpoint: peer.endpoint ? { host: peer.endpoint.host, port: peer.endpoint.port } : null,
         lastHandshake: peer.lastHandshake,
-        rxBytes: peer.rxBytes,
-        txBytes: peer.txBytes,
-        rxPackets: peer.rxPackets,
-        txPackets: peer.txPackets,
+        rxBytes: peer.rxBytes + (fast?.rxBytes ?? 0),
+        txBytes: peer.txBytes + (fast?.txBytes ?? 0),
+        rxPackets: peer.rxPackets + (fast?.rxPackets ?? 0),
+        txPackets: peer.txPackets + (fast?.txPackets ?? 0),
       });
     }
     const handshakes: HandshakeStats = {
@@ -418,7 +494,12 @@ export class WireGuardDevice implements JitterSource {
       challengesSent: this.admission.repliesSent,
       peakQueue: this.handshakeQueue.peak,
     };
-    return { peers, drops: { ...this.drops }, handshakes };
+    const drops = { ...this.drops };
+    const fastDrops = this.fastPath?.drops() ?? {};
+    for (const reason of Object.keys(fastDrops) as DropReason[]) {
+      if (reason in drops) drops[reason] += fastDrops[reason] ?? 0;
+    }
+    return { peers, drops, handshakes };
   }
 
   /** Random 0..333 ms added to handshake timeouts. */
@@ -497,6 +578,16 @@ export class WireGuardDevice implements JitterSource {
     const counterHi = keypair.sendCounterHi;
     const counterLo = keypair.sendCounterLo;
     keypair.advanceSendCounter();
+    if (this.fastPath) {
+      if (this.fastPath.transmit(peer.id, packet, padded)) {
+        peer.txBytes += TRANSPORT_MIN_SIZE + padded;
+        peer.txPackets++;
+      } else {
+        // Only at the edge of REJECT_AFTER_TIME, where the two clocks may disagree by a moment.
+        this.drop('expired');
+      }
+      return;
+    }
     peer.txBytes += TRANSPORT_MIN_SIZE + padded;
     peer.txPackets++;
     if (this.transportCrypto) {
@@ -735,6 +826,7 @@ export class WireGuardDevice implements JitterSource {
     const retired: Keypair[] = [];
     peer.keypairs.install(keypair, retired);
     this.retire(retired);
+    this.publishKeypairs(peer, now);
   }
 
   private handshakeComplete(
@@ -822,6 +914,7 @@ export class WireGuardDevice implements JitterSource {
       const retired: Keypair[] = [];
       peer.keypairs.confirm(keypair, retired);
       this.retire(retired);
+      this.publishKeypairs(peer, now);
       this.handshakeComplete(peer, 'responder', now, out);
       this.sendStaged(peer, now, out);
     }
@@ -848,10 +941,11 @@ export class WireGuardDevice implements JitterSource {
 
   // ---------------------------------------------------------------- bookkeeping
 
-  private setEndpointFromPacket(peer: Peer, from: Endpoint, out: Effect[]): void {
+  private setEndpointFromPacket(peer: Peer, from: Endpoint, out: Effect[], publish = true): void {
     const current = peer.endpoint;
     if (current && current.host === from.host && current.port === from.port) return;
     peer.endpoint = { host: from.host, port: from.port };
+    if (publish) this.publishPeer(peer);
     this.emit(out, {
       name: 'endpoint-changed',
       peer: peer.name,
@@ -897,6 +991,7 @@ export class WireGuardDevice implements JitterSource {
     const retired: Keypair[] = [];
     peer.keypairs.clear(retired);
     this.retire(retired);
+    this.publishKeypairs(peer, this.lastNow);
     this.releaseHandshakeIndex(peer);
     peer.handshake.clear();
     peer.staged = [];

@@ -11,6 +11,8 @@ import { PeerTimers } from './timers.js';
 import type { Endpoint } from './types.js';
 
 export class Peer implements NoisePeer {
+  /** The device's small-integer name for the peer (how a fast path names it); set by addPeer. */
+  id = 0;
   readonly handshake = new HandshakeState();
   readonly keypairs = new KeypairSlots();
   readonly timers = new PeerTimers();

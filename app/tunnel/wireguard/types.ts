@@ -54,6 +54,61 @@ export interface DeviceOptions {
    * caller wants them processed.
    */
   transportCrypto?: TransportCryptoSink;
+  /**
+   * A data path that carries transport messages itself (the addon's native
+   * one, app/tunnel/fast-path.ts). The core then publishes peers and keypairs
+   * to it as they change, seals its own messages (staged packets, keepalives)
+   * through it, and runs its timers on the activity it reports
+   * (`WireGuardDevice.fastPathActivity`); transport messages never reach the
+   * core.
+   */
+  fastPath?: FastPathSink;
+}
+
+/** What the core tells a fast path, and asks of it. Peers are named by small integers. */
+export interface FastPathSink {
+  setPeer(id: number, endpoint: Endpoint | null, allowedIps: readonly Cidr[]): void;
+  removePeer(id: number): void;
+  /**
+   * The peer's keypairs now: `send` (current, or null) sends; every one in
+   * `receiving` receives, `next` among them unconfirmed. Keys are copied.
+   */
+  setKeypairs(
+    id: number,
+    send: KeypairView | null,
+    receiving: readonly KeypairView[],
+    next: KeypairView | null,
+    now: number,
+  ): void;
+  /** Seal and send with the peer's send keypair; false if it has none that may send. */
+  transmit(id: number, packet: Uint8Array, padded: number): boolean;
+  /** What the fast path carried for the peer, added to the core's own counts. */
+  peerCounters(
+    id: number,
+  ): { rxBytes: number; rxPackets: number; txBytes: number; txPackets: number } | null;
+  /** What the fast path dropped, by reason. */
+  drops(): Partial<Record<DropReason, number>>;
+}
+
+/** The parts of a keypair a fast path needs. */
+export interface KeypairView {
+  readonly localIndex: number;
+  readonly remoteIndex: number;
+  readonly sendKey: Uint8Array;
+  readonly receiveKey: Uint8Array;
+  readonly created: number;
+  readonly sendCounterHi: number;
+  readonly sendCounterLo: number;
+}
+
+/** What a fast path saw of a peer since it last reported (FAST_PATH_* flags in constants.ts). */
+export interface FastPathActivity {
+  id: number;
+  flags: number;
+  /** With FAST_PATH_NEXT_USED: the local index of the unconfirmed keypair that was used. */
+  nextIndex: number;
+  /** With FAST_PATH_ENDPOINT_MOVED: where the peer's messages now come from. */
+  endpoint: Endpoint | null;
 }
 
 /** Opaque: which session an offloaded transport message belongs to. */
