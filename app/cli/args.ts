@@ -17,6 +17,8 @@ export interface UpCommand {
   logFile: string | null;
   /** False with --no-gso: send batches with sendmmsg instead of UDP GSO. */
   gso: boolean;
+  /** False with --js-data-path: transport data in JavaScript, not on the addon's native threads. */
+  nativeDataPath: boolean;
   /** --crypto-workers N; null = one per core but one. */
   cryptoWorkers: number | null;
   /** --stats-interval SECONDS; how often counters are logged (0 = only at exit). */
@@ -69,7 +71,7 @@ Usage:
   slipstream logout [--state-dir DIR] [--log-level LEVEL]
   slipstream --help | --version
 
-  OPTIONS: [--ifname NAME] [--log-level LEVEL] [--log-file FILE] [--no-gso]
+  OPTIONS: [--ifname NAME] [--log-level LEVEL] [--log-file FILE] [--no-gso] [--js-data-path]
            [--crypto-workers N] [--stats-interval SECONDS]
            [--kill-switch | --no-kill-switch] [--allow-lan]
 
@@ -96,6 +98,8 @@ Options:
                     login and logout)
   --log-file FILE   also append JSONL logs to FILE (rotated by size)
   --no-gso          send batches with sendmmsg instead of UDP GSO (for comparison)
+  --js-data-path    carry transport data in JavaScript (crypto workers) instead of
+                    the addon's native threads (for comparison; Linux)
   --crypto-workers N  threads for encryption and decryption; 0 = main thread
                     (default: one per CPU core but one, at least 1)
   --stats-interval SECONDS  log counters this often (default 60; 0 = only at exit)
@@ -125,7 +129,7 @@ const VALUE_OPTIONS: Record<Command, string[]> = {
   logout: ['state-dir', 'log-level'],
 };
 const FLAGS: Record<Command, string[]> = {
-  up: ['no-gso', 'kill-switch', 'no-kill-switch', 'allow-lan'],
+  up: ['no-gso', 'js-data-path', 'kill-switch', 'no-kill-switch', 'allow-lan'],
   down: [],
   login: ['no-browser'],
   logout: [],
@@ -236,6 +240,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     logLevel: logLevelOf(values, 'info'),
     logFile: values.get('log-file') ?? null,
     gso: !flags.has('no-gso'),
+    nativeDataPath: !flags.has('js-data-path'),
     cryptoWorkers,
     statsIntervalSeconds,
     killSwitch: flags.has('kill-switch') ? true : flags.has('no-kill-switch') ? false : null,

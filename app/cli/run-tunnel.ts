@@ -18,7 +18,13 @@ import { Interrupted, signalExitCode, type Shutdown } from './shutdown.js';
 
 export type TunnelOptions = Pick<
   UpCommand,
-  'ifname' | 'gso' | 'cryptoWorkers' | 'statsIntervalSeconds' | 'killSwitch' | 'allowLan'
+  | 'ifname'
+  | 'gso'
+  | 'nativeDataPath'
+  | 'cryptoWorkers'
+  | 'statsIntervalSeconds'
+  | 'killSwitch'
+  | 'allowLan'
 >;
 
 /** Lets the code that supplied the config take the tunnel down (a portal session that ended). */
@@ -72,6 +78,7 @@ export async function runTunnel(
         onEvent: (event) => reconnect.onEvent(event),
         engine: {
           gso: cmd.gso,
+          nativeDataPath: cmd.nativeDataPath,
           ...(cmd.cryptoWorkers === null ? {} : { cryptoWorkers: cmd.cryptoWorkers }),
         },
       },

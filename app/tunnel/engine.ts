@@ -12,18 +12,28 @@
  * All protocol decisions stay in the core; this file only moves bytes and
  * keeps exactly one timer armed at the core's next deadline.
  */
-import type { DatagramBatch, PacketBatch, TunDevice, UdpSocket } from '../native/types.js';
+import type {
+  DatagramBatch,
+  FastPath,
+  FastPathRecord,
+  NativeAddon,
+  PacketBatch,
+  TunDevice,
+  UdpSocket,
+} from '../native/types.js';
 import type { Logger } from '../log/logger.js';
 import { transportAead } from './crypto/aead/load.js';
 import type { AeadName } from './crypto/aead/types.js';
 import { CryptoPool, type CryptoPoolStats } from './crypto/pool.js';
 import { CopyQueue, type CopyRanges } from './copy-queue.js';
 import { EndpointCodec } from './endpoint-codec.js';
+import { activityOf, addCounters, NativeFastPathSink } from './fast-path.js';
 import { GsoQueue } from './gso-queue.js';
 import type { WireGuardDevice } from './wireguard/device.js';
 import type {
   Effect,
   Endpoint,
+  FastPathSink,
   OpenTicket,
   TransportCryptoSink,
   WgEvent,
@@ -51,6 +61,14 @@ export interface EngineOptions {
   cryptoWorkers?: number;
   /** The addon's batched copy (native/src/copy_ranges.cc). Default: each copy at once. */
   copyRanges?: CopyRanges;
+  /**
+   * Carry transport data on the addon's native threads (app/tunnel/fast-path.ts)
+   * when it has them; `mtu` is the tunnel's, for padding. Absent, or the addon
+   * without openFastPath, or opening it failing: the TypeScript data path.
+   */
+  fastPath?: { open: NativeAddon['openFastPath']; mtu: number };
+  /** False: the TypeScript data path even where the native one exists (--js-data-path). */
+  nativeDataPath?: boolean;
 }
 
 /** What an offloaded open carries until its result comes back. */
@@ -73,6 +91,7 @@ export class TunnelEngine {
   private timerAt = Number.POSITIVE_INFINITY;
   private running = false;
   private gsoLogged = false;
+  private gsoCheckedAt = Number.NEGATIVE_INFINITY;
   private coalescingLogged = false;
   // Reused batch for TUN writes: offsets/lengths into one arena, no per-packet Buffers.
   private tunArena = new Uint8Array(256 * 1024);
@@ -97,7 +116,7 @@ export class TunnelEngine {
    * engine owns where transport crypto runs.
    */
   constructor(
-    makeDevice: (transportCrypto: TransportCryptoSink) => WireGuardDevice,
+    makeDevice: (transportCrypto: TransportCryptoSink, fastPath?: FastPathSink) => WireGuardDevice,
     private readonly tun: TunDevice,
     private readonly udp: UdpSocket,
     private readonly log: Logger,
@@ -106,6 +125,7 @@ export class TunnelEngine {
     private readonly clock: () => number = () => performance.now(),
   ) {
     if (options.gso === false) udp.setGso(false);
+    this.fast = this.openFastPath(options);
     this.copies = new CopyQueue(options.copyRanges ?? null);
     this.gsoQueue = new GsoQueue<Endpoint>({ copies: this.copies });
     this.pool = new CryptoPool<Endpoint, OpenTag>(
@@ -119,23 +139,50 @@ export class TunnelEngine {
       {
         // Chosen once per process; a fallback to @noble is reported here, once.
         aead: transportAead((message, fields) => this.log.warn(message, fields)),
-        ...(options.cryptoWorkers === undefined ? {} : { workers: options.cryptoWorkers }),
+        // With the native data path the pool seals nothing in bulk: no worker threads.
+        ...(this.fast ? { workers: 0 } : {}),
+        ...(options.cryptoWorkers === undefined || this.fast
+          ? {}
+          : { workers: options.cryptoWorkers }),
         copies: this.copies,
       },
     );
-    this.device = makeDevice({
-      seal: (to, key, receiverIndex, hi, lo, packet, padded) => {
-        if (this.delivering || this.pool.delivering) {
-          this.lateSeals.push([to, key, receiverIndex, hi, lo, new Uint8Array(packet), padded]);
-        } else {
-          this.pool.seal(key, receiverIndex, hi, lo, packet, padded, to);
-        }
+    this.device = makeDevice(
+      {
+        seal: (to, key, receiverIndex, hi, lo, packet, padded) => {
+          if (this.delivering || this.pool.delivering) {
+            this.lateSeals.push([to, key, receiverIndex, hi, lo, new Uint8Array(packet), padded]);
+          } else {
+            this.pool.seal(key, receiverIndex, hi, lo, packet, padded, to);
+          }
+        },
+        open: (key, data, from, ticket) => this.pool.open(key, data, { ticket, from }),
       },
-      open: (key, data, from, ticket) => this.pool.open(key, data, { ticket, from }),
-    });
+      ...(this.fast ? [new NativeFastPathSink(this.fast)] : []),
+    );
   }
 
   readonly device: WireGuardDevice;
+  /** The addon's data path threads, when they carry transport data. */
+  private readonly fast: FastPath | null;
+
+  private openFastPath(options: EngineOptions): FastPath | null {
+    const open = options.fastPath?.open;
+    if (!options.fastPath || typeof open !== 'function' || options.nativeDataPath === false) {
+      return null;
+    }
+    try {
+      return open(this.tun, this.udp, { mtu: options.fastPath.mtu, gso: this.udp.gso });
+    } catch (error) {
+      this.log.warn('the native data path could not start; using the JavaScript one', { error });
+      return null;
+    }
+  }
+
+  /** Which data path carries transport messages (for the logs and stats). */
+  get dataPath(): 'native' | 'javascript' {
+    return this.fast ? 'native' : 'javascript';
+  }
 
   /** Which library seals and opens transport messages (for the logs). */
   get aead(): AeadName {
@@ -145,8 +192,17 @@ export class TunnelEngine {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.tun.start((batch) => this.onTunBatch(batch));
-    this.udp.start((batch) => this.onUdpBatch(batch));
+    if (this.fast) {
+      this.noteNativeGso();
+      this.fast.start(
+        (batch) => this.onTunBatch(batch),
+        (batch) => this.onUdpBatch(batch),
+        (records) => this.onActivity(records),
+      );
+    } else {
+      this.tun.start((batch) => this.onTunBatch(batch));
+      this.udp.start((batch) => this.onUdpBatch(batch));
+    }
     // Peers with persistent keepalive or staged work get their first timers now.
     this.runTimers();
   }
@@ -157,6 +213,10 @@ export class TunnelEngine {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.timerAt = Number.POSITIVE_INFINITY;
+    if (this.fast) {
+      this.noteNativeGso();
+      this.fast.stop();
+    }
     await this.pool.close();
   }
 
@@ -175,8 +235,58 @@ export class TunnelEngine {
     return sent;
   }
 
-  stats(): { engine: EngineCounters; crypto: CryptoPoolStats; gso: boolean } {
-    return { engine: this.counters, crypto: this.pool.stats, gso: this.udp.gso };
+  stats(): {
+    engine: EngineCounters;
+    crypto: CryptoPoolStats;
+    gso: boolean;
+    dataPath: 'native' | 'javascript';
+    native: ReturnType<FastPath['stats']> | null;
+  } {
+    const native = this.fast ? this.fast.stats() : null;
+    // What the native threads carried, in the engine's terms, on top of what JS did.
+    const engine = native
+      ? addCounters(this.counters, {
+          tunBatches: 0,
+          tunPacketsIn: native.tun.packetsRead,
+          udpBatches: 0,
+          datagramsIn: native.udp.datagramsReceived,
+          datagramsOut: native.udp.datagramsSent,
+          gsoRuns: native.udp.gsoSends,
+          gsoDatagrams: native.udp.segmentsSent,
+          tunPacketsOut: native.tun.packetsWritten,
+          ioErrors: {},
+        })
+      : this.counters;
+    return {
+      engine,
+      crypto: this.pool.stats,
+      gso: native ? native.gso : this.udp.gso,
+      dataPath: this.dataPath,
+      native,
+    };
+  }
+
+  /** Logs once that the native threads send without GSO, and why (as flushUdp does for JS). */
+  private noteNativeGso(): void {
+    if (this.gsoLogged || !this.fast) return;
+    const native = this.fast.stats();
+    if (native.gso) return;
+    this.gsoLogged = true;
+    this.log.info('UDP GSO is off; sending batches with sendmmsg', {
+      reason: native.udp.gsoFallbacks > 0 ? 'refused by the kernel' : 'disabled',
+    });
+  }
+
+  /** What the native data path carried: the core's timers and roaming run on it. */
+  private onActivity(records: FastPathRecord[]): void {
+    if (!this.running) return;
+    const now = this.clock();
+    if (!this.gsoLogged && now - this.gsoCheckedAt > 1000) {
+      this.gsoCheckedAt = now;
+      this.noteNativeGso();
+    }
+    for (const record of records) this.device.fastPathActivity(activityOf(record), now, this.out);
+    this.endOfBatch();
   }
 
   private onTunBatch(batch: PacketBatch): void {

@@ -16,6 +16,7 @@ import { WireGuardDevice } from './wireguard/device.js';
 import { encodeKey } from './wireguard/keys.js';
 import type { DeviceStats, Endpoint, WgEvent } from './wireguard/types.js';
 import { TunnelEngine, type EngineOptions } from './engine.js';
+import { addCounters } from './fast-path.js';
 import { startStayingConnected, type StayingConnected } from './staying-connected.js';
 import { throwIfInterrupted, unlessAborted } from '../util/interrupt.js';
 import { fileEndpointMemory, type EndpointMemory } from './endpoint-memory.js';
@@ -65,6 +66,8 @@ export interface TunnelStats {
   engine: ReturnType<TunnelEngine['stats']>['engine'];
   crypto: ReturnType<TunnelEngine['stats']>['crypto'];
   gso: boolean;
+  /** Which data path carried transport messages. */
+  dataPath: 'native' | 'javascript';
   udp: ReturnType<UdpSocket['stats']>;
   tun: ReturnType<TunDevice['stats']>;
 }
@@ -228,12 +231,13 @@ export async function startTunnel(
 
     step('engine');
     engine = new TunnelEngine(
-      (transportCrypto) =>
+      (transportCrypto, fastPath) =>
         new WireGuardDevice({
           privateKey: config.interface.privateKey,
           now: performance.now(),
           mtu,
           transportCrypto,
+          ...(fastPath ? { fastPath } : {}),
         }),
       tun,
       udp,
@@ -246,6 +250,10 @@ export async function startTunnel(
       {
         // Absent only from test fakes of the addon.
         ...(typeof addon.copyRanges === 'function' ? { copyRanges: addon.copyRanges } : {}),
+        // The native data path where the addon has it (Linux with libsodium).
+        ...(typeof addon.openFastPath === 'function'
+          ? { fastPath: { open: addon.openFastPath.bind(addon), mtu } }
+          : {}),
         ...options.engine,
       },
     );
@@ -280,7 +288,10 @@ export async function startTunnel(
       publicKey: encodeKey(device.publicKey),
       listenPort: udp.port,
       mtu,
-      aead: engine.aead,
+      // native: the addon's threads with libsodium carry transport data; javascript: the
+      // TypeScript data path with `aead`.
+      dataPath: engine.dataPath,
+      aead: engine.dataPath === 'native' ? 'libsodium (native)' : engine.aead,
       // What the kernel accepted (TSO, USO), so a report shows which data path ran.
       tunOffloads: tun.offloads,
       peers: config.peers.length,
@@ -289,12 +300,16 @@ export async function startTunnel(
 
     let statsTimer: NodeJS.Timeout | null = null;
     const interval = options.statsIntervalMs ?? 60_000;
-    const stats = (): TunnelStats => ({
-      device: device.stats(),
-      ...engine.stats(),
-      udp: udp.stats(),
-      tun: tun.stats(),
-    });
+    const stats = (): TunnelStats => {
+      const { native, ...rest } = engine.stats();
+      // Syscalls of the JS objects (handshakes) and of the native data path threads.
+      return {
+        device: device.stats(),
+        ...rest,
+        udp: addCounters(udp.stats(), native?.udp),
+        tun: addCounters(tun.stats(), native?.tun),
+      };
+    };
     if (interval > 0) {
       statsTimer = setInterval(() => log.info('counters', summarize(stats())), interval);
       statsTimer.unref();
@@ -342,7 +357,14 @@ function summarize(s: TunnelStats): Record<string, unknown> {
     })),
     drops,
     handshakes: s.device.handshakes,
-    stats: { engine: s.engine, crypto: s.crypto, gso: s.gso, udp: s.udp, tun: s.tun },
+    stats: {
+      dataPath: s.dataPath,
+      engine: s.engine,
+      crypto: s.crypto,
+      gso: s.gso,
+      udp: s.udp,
+      tun: s.tun,
+    },
   };
 }
 

@@ -1,7 +1,9 @@
 // The batched data path under load, against stock wireguard-go: large checksummed transfers
 // with GSO, with a path that reorders, duplicates and loses packets (a userspace relay), with GSO refused by the kernel
 // (a path MTU below the datagram size), with --no-gso, and with crypto on the main
-// thread. Counters come from Slipstream's own JSONL log line at shutdown.
+// thread. The native data path (the addon's threads) carries the transfers unless
+// --js-data-path asks for the TypeScript one, which has its own runs here. Counters come
+// from Slipstream's own JSONL log line at shutdown.
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -20,6 +22,7 @@ const MiB = 1024 * 1024;
 const CHAOS_RELAY = fileURLToPath(new URL('../harness/udp-chaos-relay.js', import.meta.url));
 
 interface DownStats {
+  dataPath: 'native' | 'javascript';
   engine: { gsoRuns: number; gsoDatagrams: number; datagramsOut: number; tunPacketsIn: number };
   crypto: { workers: number; sealed: number; opened: number; lanesSubmitted: number };
   gso: boolean;
@@ -67,8 +70,33 @@ describe('the batched data path under load', () => {
     await cleanupAll();
   });
 
-  test('64 MiB each way with GSO: intact, many datagrams per send, crypto on workers', async () => {
+  test('64 MiB each way on the native data path: intact, many datagrams per send, no crypto workers', async () => {
+    const client = await startSlipstream(topo.clientNs, await topo.writeClientConfig());
+    let stats: DownStats;
+    try {
+      await waitForPing(topo.clientNs, topo.tunnel.serverV4, { timeoutMs: 10_000 });
+      await transferBothWays(topo, 64 * MiB);
+    } finally {
+      stats = await stopAndReadStats(client);
+    }
+    assert.equal(stats.dataPath, 'native');
+    assert.equal(stats.gso, true, 'GSO stayed on');
+    assert.equal(stats.crypto.workers, 0, 'the native threads seal and open');
+    assert.equal(stats.crypto.sealed + stats.crypto.opened, 0, 'no transport crypto in JavaScript');
+    assert.ok(stats.udp.gsoSends > 0, 'GSO sends happened');
+    const perSend = stats.udp.segmentsSent / stats.udp.gsoSends;
+    assert.ok(perSend > 2, `datagrams per GSO send: ${perSend.toFixed(1)}`);
+    assert.ok(
+      stats.udp.sendSyscalls < stats.engine.datagramsOut / 2,
+      `send syscalls ${stats.udp.sendSyscalls} for ${stats.engine.datagramsOut} datagrams`,
+    );
+    assert.ok(stats.tun.packetsWritten > 10_000, 'decrypted packets written back in batches');
+    assert.ok(stats.tun.writeSyscalls <= stats.tun.packetsWritten);
+  });
+
+  test('64 MiB each way on the JavaScript data path with GSO: intact, crypto on workers', async () => {
     const client = await startSlipstream(topo.clientNs, await topo.writeClientConfig(), [
+      '--js-data-path',
       '--crypto-workers',
       '2',
     ]);
@@ -79,6 +107,7 @@ describe('the batched data path under load', () => {
     } finally {
       stats = await stopAndReadStats(client);
     }
+    assert.equal(stats.dataPath, 'javascript');
     assert.equal(stats.gso, true, 'GSO stayed on');
     assert.equal(stats.crypto.workers, 2);
     assert.ok(stats.udp.gsoSends > 0, 'GSO sends happened');
@@ -150,9 +179,10 @@ describe('the batched data path under load', () => {
     assert.equal(notes[0]?.reason, 'refused by the kernel');
   });
 
-  test('--no-gso and --crypto-workers 0: no GSO sends, crypto inline, still intact', async () => {
+  test('--no-gso, --js-data-path and --crypto-workers 0: no GSO sends, crypto inline, still intact', async () => {
     const client = await startSlipstream(topo.clientNs, await topo.writeClientConfig(), [
       '--no-gso',
+      '--js-data-path',
       '--crypto-workers',
       '0',
     ]);
@@ -170,6 +200,28 @@ describe('the batched data path under load', () => {
     const notes = logLines(client.proc).filter(
       (l) => l.message === 'UDP GSO is off; sending batches with sendmmsg',
     );
+    assert.equal(notes[0]?.reason, 'disabled');
+  });
+
+  test('--no-gso on the native data path: no GSO sends, still intact', async () => {
+    const client = await startSlipstream(topo.clientNs, await topo.writeClientConfig(), [
+      '--no-gso',
+    ]);
+    let stats: DownStats;
+    try {
+      await waitForPing(topo.clientNs, topo.tunnel.serverV4, { timeoutMs: 10_000 });
+      await transferBothWays(topo, 16 * MiB);
+    } finally {
+      stats = await stopAndReadStats(client);
+    }
+    assert.equal(stats.dataPath, 'native');
+    assert.equal(stats.gso, false);
+    assert.equal(stats.udp.gsoSends, 0);
+    assert.equal(stats.udp.gsoFallbacks, 0, 'off by choice, not refused');
+    const notes = logLines(client.proc).filter(
+      (l) => l.message === 'UDP GSO is off; sending batches with sendmmsg',
+    );
+    assert.equal(notes.length, 1, 'logged once');
     assert.equal(notes[0]?.reason, 'disabled');
   });
 });
