@@ -35,6 +35,12 @@ export function canonicalPrefix(cidr: Cidr): Cidr {
   return { address: masked, prefixLength: len };
 }
 
+/** Whether two canonical prefixes are the same network. */
+export function samePrefix(a: Cidr, b: Cidr): boolean {
+  if (a.prefixLength !== b.prefixLength || a.address.length !== b.address.length) return false;
+  return a.address.every((byte, i) => byte === b.address[i]);
+}
+
 export class AllowedIps<T> {
   private readonly v4 = new TrieNode<T>();
   private readonly v6 = new TrieNode<T>();

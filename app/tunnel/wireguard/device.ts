@@ -9,7 +9,7 @@
  * No input bytes make it throw; rejected input is counted in stats().drops.
  */
 import { HandshakeAdmission } from './admission.js';
-import { AllowedIps, canonicalPrefix } from './allowed-ips.js';
+import { AllowedIps, canonicalPrefix, samePrefix } from './allowed-ips.js';
 import {
   DEFAULT_MTU,
   DEFAULT_UNDER_LOAD_THRESHOLD,
@@ -232,6 +232,12 @@ export class WireGuardDevice implements JitterSource {
     peer.id = this.nextPeerId++;
     this.peers.set(name, peer);
     this.peersById.set(peer.id, peer);
+    // A prefix has one owner: the newest peer takes it (as the trie does), so the older
+    // owner's list loses it too; republishing that peer must not take it back.
+    for (const [other, list] of this.allowedIps) {
+      const kept = list.filter((p) => !prefixes.some((q) => samePrefix(p, q)));
+      if (kept.length !== list.length) this.allowedIps.set(other, kept);
+    }
     this.allowedIps.set(peer, prefixes);
     for (const prefix of prefixes) this.routes.insert(prefix, peer);
     this.fastPath?.setPeer(peer.id, endpoint, prefixes);
@@ -530,9 +536,10 @@ export class WireGuardDevice implements JitterSource {
     const keypair = peer.keypairs.current;
     if (peer.staged.length === 0 && keypair !== null && this.canSend(keypair, now)) {
       // Fast path: a live session and nothing queued ahead of this packet.
-      this.transmit(peer, peer.endpoint, keypair, packet, out);
-      this.afterSend(peer, true, now, out);
-      return;
+      if (this.transmit(peer, peer.endpoint, keypair, packet, out)) {
+        this.afterSend(peer, true, now, out);
+        return;
+      }
     }
     // The caller's buffer may be reused: keep a copy (new Uint8Array, not slice(): the
     // addon's arena is a Buffer, whose slice() is a view).
@@ -558,12 +565,16 @@ export class WireGuardDevice implements JitterSource {
     while (peer.staged.length > 0) {
       if (keypair.sendExhausted()) break;
       const packet = peer.staged.shift()!;
-      this.transmit(peer, endpoint, keypair, packet, out);
+      if (!this.transmit(peer, endpoint, keypair, packet, out)) {
+        peer.staged.unshift(packet);
+        break;
+      }
       sentAny = true;
       if (packet.length > 0) sentData = true;
     }
     if (sentAny) this.afterSend(peer, sentData, now, out);
-    // Counter ran out mid-queue: what is left waits for the new session.
+    // Counter ran out mid-queue (or the fast path refused the keypair): what is left
+    // waits for the new session.
     if (peer.staged.length > 0) this.sendHandshakeInitiation(peer, false, now, out);
   }
 
@@ -573,20 +584,18 @@ export class WireGuardDevice implements JitterSource {
     keypair: Keypair,
     packet: Uint8Array,
     out: Effect[],
-  ): void {
+  ): boolean {
     const padded = paddedLength(packet.length, this.mtu);
     const counterHi = keypair.sendCounterHi;
     const counterLo = keypair.sendCounterLo;
     keypair.advanceSendCounter();
     if (this.fastPath) {
-      if (this.fastPath.transmit(peer.id, packet, padded)) {
-        peer.txBytes += TRANSPORT_MIN_SIZE + padded;
-        peer.txPackets++;
-      } else {
-        // Only at the edge of REJECT_AFTER_TIME, where the two clocks may disagree by a moment.
-        this.drop('expired');
-      }
-      return;
+      // Refused only at the edge of REJECT_AFTER_TIME, where the two clocks may disagree
+      // by a moment: the caller keeps the packet for the next session.
+      if (!this.fastPath.transmit(peer.id, packet, padded)) return false;
+      peer.txBytes += TRANSPORT_MIN_SIZE + padded;
+      peer.txPackets++;
+      return true;
     }
     peer.txBytes += TRANSPORT_MIN_SIZE + padded;
     peer.txPackets++;
@@ -600,7 +609,7 @@ export class WireGuardDevice implements JitterSource {
         packet,
         padded,
       );
-      return;
+      return true;
     }
     const data = sealTransport(
       keypair.sendKey,
@@ -611,6 +620,7 @@ export class WireGuardDevice implements JitterSource {
       padded,
     );
     out.push({ type: 'udp', to: endpoint, data });
+    return true;
   }
 
   /** Timer bookkeeping after transport packets went out (wireguard-go's sequential sender). */

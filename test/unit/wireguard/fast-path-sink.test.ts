@@ -21,7 +21,16 @@ import type {
   FastPathSink,
   KeypairView,
 } from '../../../app/tunnel/wireguard/types.js';
-import { ipv4Packet, onlyPeer, pair, sentOfType, type Net, type Node } from './harness.js';
+import {
+  ipv4Packet,
+  onlyPeer,
+  pair,
+  peerConfig,
+  peersOf,
+  sentOfType,
+  type Net,
+  type Node,
+} from './harness.js';
 
 interface Published {
   send: KeypairView | null;
@@ -35,6 +44,8 @@ class RecordingSink implements FastPathSink {
   readonly removed: number[] = [];
   readonly transmitted: { id: number; length: number; padded: number }[] = [];
   private readonly counters = new Map<number, number>();
+  /** A keypair the addon's clock already finds expired: transmit refuses it. */
+  expiredIndex = -1;
   /** Where transmitted messages go: set once the network exists. */
   wire: ((id: number, message: Uint8Array) => void) | null = null;
 
@@ -58,7 +69,7 @@ class RecordingSink implements FastPathSink {
   }
   transmit(id: number, packet: Uint8Array, padded: number): boolean {
     const send = this.keypairs.get(id)?.send;
-    if (!send) return false;
+    if (!send || send.localIndex === this.expiredIndex) return false;
     const counter = this.counters.get(id)!;
     this.counters.set(id, counter + 1);
     this.transmitted.push({ id, length: packet.length, padded });
@@ -102,6 +113,21 @@ test('adding and removing a peer publishes its endpoint and AllowedIPs, then its
   assert.deepEqual(sink.peers.get(peer.id)?.endpoint, { host: '198.51.100.9', port: 4000 });
   a.device.removePeer(peer.remoteStatic);
   assert.deepEqual(sink.removed, [peer.id]);
+});
+
+test('a prefix taken by a newer peer is not given back when the older one is republished', () => {
+  const { net, a, sink } = withSink('a');
+  const older = onlyPeer(a);
+  const c = net.addNode('c', { host: '203.0.113.3', port: 51822 }, 3);
+  a.device.addPeer(peerConfig(c, ['10.9.0.0/16', '10.0.0.3/32']));
+  const newer = peersOf(a.device).find((p) => p !== older)!;
+  const listed = (id: number) =>
+    sink.peers.get(id)?.allowedIps.map((x) => `${x.address.join('.')}/${x.prefixLength}`) ?? [];
+  assert.deepEqual(listed(newer.id), ['10.9.0.0/16', '10.0.0.3/32']);
+  // An endpoint change republishes the older peer: 10.9.0.0/16 stays with the newer one.
+  a.device.setPeerEndpoint(older.remoteStatic, { host: '198.51.100.9', port: 4000 });
+  assert.equal(listed(older.id).includes('10.9.0.0/16'), false, listed(older.id).join(' '));
+  assert.ok(listed(older.id).includes('10.0.0.2/32'));
 });
 
 test('as initiator: the completed handshake publishes a send keypair, and data goes through the sink', () => {
@@ -218,4 +244,27 @@ test("a roaming report moves the core's endpoint; a rekey report starts a handsh
   // Reports for peers that no longer exist are ignored.
   b.device.fastPathActivity({ id: 999, flags: 0xff, nextIndex: 0, endpoint: null }, net.now, out);
   assert.equal(out.length, 0);
+});
+
+test('a packet the sink refuses is kept for the next session, which a new handshake brings', () => {
+  const { net, a, b, sink } = withSink('a');
+  const peer = onlyPeer(a);
+  a.tunIn(ipv4Packet('10.0.0.1', '10.0.0.2', 16));
+  const old = sink.keypairs.get(peer.id)?.send;
+  assert.ok(old);
+  // Past REKEY_TIMEOUT, so a new initiation may go out at once.
+  net.advance(6000);
+  sink.expiredIndex = old.localIndex;
+  b.tun.length = 0;
+  const initiations = sentOfType(a, 1).length;
+  a.tunIn(ipv4Packet('10.0.0.1', '10.0.0.2', 200));
+  assert.equal(sentOfType(a, 1).length, initiations + 1, 'the refusal started a handshake');
+  const now = sink.keypairs.get(peer.id)?.send;
+  assert.ok(now && now.localIndex !== old.localIndex, 'a new send keypair was published');
+  assert.deepEqual(
+    b.tun.map((p) => p.length),
+    [220],
+    'the refused packet arrived with the new keypair',
+  );
+  assert.equal(a.device.stats().drops.expired, 0, 'nothing was dropped');
 });
