@@ -102,8 +102,8 @@ Napi::Value TunDevice::Start(const Napi::CallbackInfo& info) {
     ThrowStateError(env, "TunDevice.start: device is closed");
     return env.Undefined();
   }
-  if (channel_.is_open()) {
-    ThrowStateError(env, "TunDevice.start: already started");
+  if (reading()) {
+    ThrowStateError(env, "TunDevice.start: already started (or read by the native data path)");
     return env.Undefined();
   }
   if (!channel_.Open(env, BatchChannel::Kind::kPackets, callback, "SlipstreamTunDevice")) {

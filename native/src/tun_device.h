@@ -25,7 +25,10 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   // For the native data path (fastpath/), which reads with its own copy of the fd.
   NativeHandle native_handle() const { return handles_.handle(0); }
   const TunOffloads& offloads() const { return offloads_; }
-  bool reading() const { return channel_.is_open(); }
+  // Reading here or on the data path's threads, never both (two readers would each
+  // see part of the traffic, and JS could accept a message the threads already did).
+  bool reading() const { return channel_.is_open() || claimed_; }
+  void Claim() { claimed_ = true; }
   bool closed() const { return handles_.closed(); }
 
  private:
@@ -41,6 +44,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
 
   HandleSet handles_;
   BatchChannel channel_;
+  bool claimed_ = false;
   bool referenced_ = false;
   TunCounters counters_;
   std::unique_ptr<TunIo> io_;

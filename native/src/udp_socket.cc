@@ -105,8 +105,8 @@ Napi::Value UdpSocket::Start(const Napi::CallbackInfo& info) {
     ThrowStateError(env, "UdpSocket.start: socket is closed");
     return env.Undefined();
   }
-  if (channel_.is_open()) {
-    ThrowStateError(env, "UdpSocket.start: already started");
+  if (reading()) {
+    ThrowStateError(env, "UdpSocket.start: already started (or read by the native data path)");
     return env.Undefined();
   }
   if (!channel_.Open(env, BatchChannel::Kind::kDatagrams, callback, "SlipstreamUdpSocket")) {

@@ -25,7 +25,10 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   // For the native data path (fastpath/), which uses its own copies of the sockets.
   UdpInfo sockets() const { return Sockets(); }
   bool gso_enabled() const { return gso_; }
-  bool reading() const { return channel_.is_open(); }
+  // Reading here or on the data path's threads, never both (two readers would each
+  // see part of the traffic, and JS could accept a message the threads already did).
+  bool reading() const { return channel_.is_open() || claimed_; }
+  void Claim() { claimed_ = true; }
   bool closed() const { return handles_.closed(); }
 
  private:
@@ -46,6 +49,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
 
   HandleSet handles_;
   BatchChannel channel_;
+  bool claimed_ = false;
   std::unique_ptr<DatagramReceiver> receiver_;
   bool referenced_ = false;
   UdpCounters counters_;

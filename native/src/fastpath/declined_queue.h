@@ -5,6 +5,7 @@
 #ifndef SLIPSTREAM_FASTPATH_DECLINED_QUEUE_H_
 #define SLIPSTREAM_FASTPATH_DECLINED_QUEUE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -26,11 +27,15 @@ class DeclinedQueue {
   DeclinedQueue(size_t max_entries, size_t max_bytes)
       : max_entries_(max_entries), max_bytes_(max_bytes) {}
 
-  // False when full (nothing kept).
+  // False when full, or already holding `limit` entries (nothing kept): a caller keeps
+  // room for one kind of packet by giving the others a lower limit.
   bool Push(const uint8_t* data, size_t length, uint8_t family, const uint8_t* addr,
-            uint16_t port) {
+            uint16_t port, size_t limit) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (entries_.size() >= max_entries_ || bytes_.size() + length > max_bytes_) return false;
+    if (entries_.size() >= std::min(limit, max_entries_) ||
+        bytes_.size() + length > max_bytes_) {
+      return false;
+    }
     DeclinedEntry entry;
     entry.offset = static_cast<uint32_t>(bytes_.size());
     entry.length = static_cast<uint32_t>(length);

@@ -31,6 +31,25 @@ bool LeavesAsV4(const IpAddress& to) {
   return std::memcmp(to.bytes, kMapped, 12) == 0;
 }
 
+// Handshake messages at their exact sizes (initiation, response, cookie reply); the core
+// drops any other size as malformed, so they need not take room in the queue.
+bool IsHandshakeMessage(uint32_t type, size_t length) {
+  return (type == 1 && length == 148) || (type == 2 && length == 92) ||
+         (type == 3 && length == 64);
+}
+
+// A descriptor in a lasting error (a TUN whose link is gone, a socket error) polls ready
+// at once; after this many idle wake-ups in a row that only found errors, the loop waits
+// on the stop descriptor alone for a while instead of spinning.
+constexpr int kErrorWakeups = 8;
+constexpr int kErrorBackoffMs = 100;
+
+// True when asked to stop while waiting.
+bool BackOff(int stop_fd) {
+  pollfd fd = {stop_fd, POLLIN, 0};
+  return poll(&fd, 1, kErrorBackoffMs) > 0;
+}
+
 void AddTun(TunCounters* to, const TunCounters& c) {
   to->read_syscalls += c.read_syscalls;
   to->packets_read += c.packets_read;
@@ -197,14 +216,21 @@ void FastPath::Counters(TunCounters* tun, UdpCounters* udp) {
 
 void FastPath::OutboundLoop() {
   pollfd fds[2] = {{options_.tun, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  int error_wakeups = 0;
   while (!stopping_.load(std::memory_order_relaxed)) {
     size_t count = 0;
     const int err = out_->io->ReadBatch(options_.tun, out_->slots, &count, &out_->tun);
     if (count > 0) ProcessTun(count);
     PublishCounters(true);
     if (err == 0 && count > 0) continue;  // the batch filled up: there may be more
+    const bool failed = err != 0 && err != EAGAIN && count == 0;
+    error_wakeups = failed ? error_wakeups + 1 : 0;
+    if (error_wakeups >= kErrorWakeups) {
+      if (BackOff(stop_fd_)) break;
+      continue;
+    }
     // Drained (EAGAIN), or an error such as the link going down: wait for news.
-    const int ready = poll(fds, 2, err == EAGAIN || err == 0 ? -1 : 100);
+    const int ready = poll(fds, 2, failed ? kErrorBackoffMs : -1);
     if (ready > 0 && (fds[1].revents & POLLIN) != 0) break;
   }
   PublishCounters(true);
@@ -237,7 +263,7 @@ void FastPath::ProcessTun(size_t count) {
       if (!peer->has_endpoint || key == nullptr || now - key->created_ns >= kRejectAfterTimeNs ||
           key->counter >= kRejectAfterMessages) {
         // No session that may send: the core stages it and handshakes.
-        if (declined_tun_.Push(packet, length, 0, nullptr, 0)) {
+        if (declined_tun_.Push(packet, length, 0, nullptr, 0, kDeclinedEntries)) {
           declined = true;
         } else {
           Count(kDropQueueFull);
@@ -327,19 +353,30 @@ int FastPath::SendRun(const uint8_t* data, size_t length, size_t segment, const 
 void FastPath::InboundLoop() {
   const NativeHandle sockets[2] = {options_.udp.v4, options_.udp.v6};
   pollfd fds[3] = {{sockets[0], POLLIN, 0}, {sockets[1], POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  int error_wakeups = 0;
   while (!stopping_.load(std::memory_order_relaxed)) {
     bool any = false;
+    bool failed = false;
     for (NativeHandle handle : sockets) {
       if (handle == kInvalidHandle) continue;
       size_t buffers = 0;
-      in_->receiver->Receive(handle, kBatchCapacity, &buffers, &in_->udp);
+      const int err = in_->receiver->Receive(handle, kBatchCapacity, &buffers, &in_->udp);
+      if (err != 0 && err != EAGAIN && err != EINTR) failed = true;
       if (buffers == 0) continue;
       any = true;
       size_t entries;
       while ((entries = in_->receiver->NextEntries(&in_->udp)) > 0) ProcessDatagrams(entries);
     }
     PublishCounters(false);
-    if (any) continue;
+    if (any) {
+      error_wakeups = 0;
+      continue;
+    }
+    error_wakeups = failed ? error_wakeups + 1 : 0;
+    if (error_wakeups >= kErrorWakeups) {
+      if (BackOff(stop_fd_)) break;
+      continue;
+    }
     const int ready = poll(fds, 3, -1);
     if (ready > 0 && (fds[2].revents & POLLIN) != 0) break;
   }
@@ -380,10 +417,12 @@ void FastPath::ProcessDatagrams(size_t count) {
         } else {
           in.items.push_back({key, static_cast<uint32_t>(e)});
         }
-      } else if (type >= 1 && type <= 3) {
-        // Handshake initiation, response, cookie reply: the core's.
+      } else if (IsHandshakeMessage(type, length)) {
+        // Handshake initiation, response, cookie reply: the core's. A flood of initiations
+        // may not take the last quarter of the queue, kept for the answers to our own.
+        const size_t limit = type == 1 ? kDeclinedEntries * 3 / 4 : kDeclinedEntries;
         if (declined_udp_.Push(data, length, in.families[e], in.addrs.data() + 16 * e,
-                               in.ports[e])) {
+                               in.ports[e], limit)) {
           declined = true;
         } else {
           Count(kDropHandshakeQueueFull);

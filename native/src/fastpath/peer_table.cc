@@ -89,16 +89,32 @@ void PeerTable::SetKeypairs(uint32_t id, const PublishedKeypair* send,
   auto found = peers_.find(id);
   if (found == peers_.end()) return;
   PeerState& peer = *found->second;
-  if (send == nullptr) {
+  const bool unchanged = send != nullptr && peer.send &&
+                         peer.send->local_index == send->local_index &&
+                         std::memcmp(peer.send->key, send->keys.send, kKeySize) == 0;
+  if (!unchanged) {
+    // The native counter runs ahead of the core's (it seals most packets), so a keypair
+    // seen before continues past every counter used under its index.
+    uint64_t counter = send != nullptr ? send->counter : 0;
+    if (peer.send) {
+      peer.retired[peer.retired_next] = {peer.send->local_index, peer.send->counter};
+      peer.retired_next = (peer.retired_next + 1) % peer.retired.size();
+    }
+    if (send != nullptr) {
+      for (const PeerState::Retired& r : peer.retired) {
+        if (r.local_index == send->local_index) counter = std::max(counter, r.counter);
+      }
+    }
     peer.send.reset();
-  } else if (!peer.send || peer.send->local_index != send->local_index) {
-    auto keypair = std::make_shared<SendKeypair>();
-    std::memcpy(keypair->key, send->keys.send, kKeySize);
-    keypair->local_index = send->local_index;
-    keypair->remote_index = send->remote_index;
-    keypair->counter = send->counter;
-    keypair->created_ns = now - send->age_ns;
-    peer.send = std::move(keypair);
+    if (send != nullptr) {
+      auto keypair = std::make_shared<SendKeypair>();
+      std::memcpy(keypair->key, send->keys.send, kKeySize);
+      keypair->local_index = send->local_index;
+      keypair->remote_index = send->remote_index;
+      keypair->counter = counter;
+      keypair->created_ns = now - send->age_ns;
+      peer.send = std::move(keypair);
+    }
   }
   for (auto it = receiving_.begin(); it != receiving_.end();) {
     bool keep = it->second->peer_id != id;

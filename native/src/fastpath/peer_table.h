@@ -13,6 +13,7 @@
 #ifndef SLIPSTREAM_FASTPATH_PEER_TABLE_H_
 #define SLIPSTREAM_FASTPATH_PEER_TABLE_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -83,6 +84,14 @@ struct PeerState {
   IpAddress endpoint;
   uint16_t port = 0;
   std::shared_ptr<SendKeypair> send;
+  // The last send keypairs replaced, with the counter each had reached: a keypair the
+  // core publishes again continues from there, so no nonce is ever used twice.
+  struct Retired {
+    uint32_t local_index = 0;
+    uint64_t counter = 0;
+  };
+  std::array<Retired, 4> retired{};
+  size_t retired_next = 0;
   // Read by the loop thread without the mutex.
   std::atomic<uint32_t> flags{0};
   std::atomic<uint32_t> next_index{0};
