@@ -45,6 +45,7 @@
                 "have_sodium==1",
                 {
                   "sources": [
+                    "src/fastpath/batch_helper.cc",
                     "src/fastpath/fast_path.cc",
                     "src/fastpath/fast_path_bindings.cc",
                     "src/fastpath/peer_table.cc",

@@ -1,5 +1,7 @@
 #include "fast_path.h"
 
+#include "batch_helper.h"
+
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -100,6 +102,7 @@ struct FastPath::Outbound {
   std::vector<std::shared_ptr<PeerState>> peer_holds;
   std::vector<std::shared_ptr<SendKeypair>> key_holds;
   std::vector<uint8_t> sealed = std::vector<uint8_t>(kSealedRoom);
+  BatchHelper helper;
   TunCounters tun;
   UdpCounters udp;
   bool gso = true;
@@ -110,6 +113,7 @@ struct FastPath::Inbound {
   struct Item {
     ReceiveKeypair* key;
     uint32_t entry;
+    bool opened;
   };
   std::unique_ptr<TunIo> io;
   std::unique_ptr<DatagramReceiver> receiver;
@@ -124,6 +128,7 @@ struct FastPath::Inbound {
   std::vector<std::shared_ptr<ReceiveKeypair>> holds;
   std::vector<uint32_t> write_offsets;
   std::vector<uint32_t> write_lengths;
+  BatchHelper helper;
   TunCounters tun;
   UdpCounters udp;
 };
@@ -282,13 +287,12 @@ void FastPath::ProcessTun(size_t count) {
 
   size_t used = 0;
   for (Outbound::Plan& plan : o.plans) {
-    const size_t padded = PaddedLength(plan.length, options_.mtu);
-    Seal(plan.key->key, plan.key->remote_index, plan.counter, o.arena.data() + plan.offset,
-         plan.length, padded, o.sealed.data() + used);
     plan.sealed_at = static_cast<uint32_t>(used);
+    const size_t padded = PaddedLength(plan.length, options_.mtu);
     plan.sealed_length = static_cast<uint32_t>(kMinMessage + padded);
     used += plan.sealed_length;
   }
+  o.helper.Run(&FastPath::SealPlans, &o, o.plans.size());
 
   // Runs to one destination of equal-sized messages (a shorter one ends a run)
   // leave in one GSO send each.
@@ -311,9 +315,19 @@ void FastPath::ProcessTun(size_t count) {
       first.peer->tx_bytes.fetch_add(bytes, std::memory_order_relaxed);
       first.peer->tx_packets.fetch_add(j - i, std::memory_order_relaxed);
     }
-    // Sent or not, the counters were used: the timers must know (as after a failed send in the core).
+    // Sent or not, the counters were used: the timers must know (as after a failed send
+    // in the core).
     Flag(first.peer, kSentAny | kSentData);
     i = j;
+  }
+}
+
+void FastPath::SealPlans(void* outbound, size_t begin, size_t end) {
+  Outbound& o = *static_cast<Outbound*>(outbound);
+  for (size_t i = begin; i < end; ++i) {
+    const Outbound::Plan& plan = o.plans[i];
+    Seal(plan.key->key, plan.key->remote_index, plan.counter, o.arena.data() + plan.offset,
+         plan.length, plan.sealed_length - kMinMessage, o.sealed.data() + plan.sealed_at);
   }
 }
 
@@ -349,6 +363,15 @@ int FastPath::SendRun(const uint8_t* data, size_t length, size_t segment, const 
 }
 
 // ---------------------------------------------------------------- inbound
+
+void FastPath::OpenItems(void* inbound, size_t begin, size_t end) {
+  Inbound& in = *static_cast<Inbound*>(inbound);
+  for (size_t i = begin; i < end; ++i) {
+    Inbound::Item& item = in.items[i];
+    uint8_t* data = in.arena.data() + in.offsets[item.entry];
+    item.opened = OpenInPlace(item.key->key, data, in.lengths[item.entry]);
+  }
+}
 
 void FastPath::InboundLoop() {
   const NativeHandle sockets[2] = {options_.udp.v4, options_.udp.v6};
@@ -415,7 +438,7 @@ void FastPath::ProcessDatagrams(size_t count) {
                    ReadLe64(data + 8) >= kRejectAfterMessages) {
           Count(kDropExpired);
         } else {
-          in.items.push_back({key, static_cast<uint32_t>(e)});
+          in.items.push_back({key, static_cast<uint32_t>(e), false});
         }
       } else if (IsHandshakeMessage(type, length)) {
         // Handshake initiation, response, cookie reply: the core's. A flood of initiations
@@ -434,10 +457,10 @@ void FastPath::ProcessDatagrams(size_t count) {
   }
   if (declined) wake_();
 
+  in.helper.Run(&FastPath::OpenItems, &in, in.items.size());
   size_t opened = 0;
-  for (Inbound::Item& item : in.items) {
-    uint8_t* data = in.arena.data() + in.offsets[item.entry];
-    if (OpenInPlace(item.key->key, data, in.lengths[item.entry])) {
+  for (const Inbound::Item& item : in.items) {
+    if (item.opened) {
       in.items[opened++] = item;
     } else {
       Count(kDropDecrypt);

@@ -66,6 +66,9 @@ class FastPath {
   void InboundLoop();
   void ProcessTun(size_t count);
   void ProcessDatagrams(size_t count);
+  // BatchHelper work: seal plans / open items [begin, end) of the current batch.
+  static void SealPlans(void* outbound, size_t begin, size_t end);
+  static void OpenItems(void* inbound, size_t begin, size_t end);
   int SendRun(const uint8_t* data, size_t length, size_t segment, const IpAddress& to,
               uint16_t port);
   bool WaitWritable(NativeHandle handle);

@@ -116,7 +116,7 @@ class FastPathObject : public Napi::ObjectWrap<FastPathObject> {
       return env.Undefined();
     }
     if (tun->reading() || udp->reading()) {
-      ThrowStateError(env, "openFastPath: the device or socket is already being read (or has a data path)");
+      ThrowStateError(env, "openFastPath: the device or socket is already read elsewhere");
       return env.Undefined();
     }
     if (!wg::Init()) {
@@ -141,7 +141,8 @@ class FastPathObject : public Napi::ObjectWrap<FastPathObject> {
       ThrowSystemError(env, "openFastPath", err);
       return env.Undefined();
     }
-    Napi::Object object = data->fast_path.New({Napi::External<wg::FastPathOptions>::New(env, &opened)});
+    Napi::Object object =
+        data->fast_path.New({Napi::External<wg::FastPathOptions>::New(env, &opened)});
     if (env.IsExceptionPending()) return env.Undefined();
     tun->Claim();
     udp->Claim();
