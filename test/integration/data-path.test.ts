@@ -56,6 +56,19 @@ async function transferBothWays(topo: Topology, bytes: number): Promise<void> {
   assert.ok(down.sha256Match, `download intact (${down.bytes}/${down.sentBytes} bytes)`);
 }
 
+/** Both directions went in batches: several datagrams per GSO send, few syscalls per packet. */
+function assertBatchedWithGso(stats: DownStats): void {
+  assert.ok(stats.udp.gsoSends > 0, 'GSO sends happened');
+  const perSend = stats.udp.segmentsSent / stats.udp.gsoSends;
+  assert.ok(perSend > 2, `datagrams per GSO send: ${perSend.toFixed(1)}`);
+  assert.ok(
+    stats.udp.sendSyscalls < stats.engine.datagramsOut / 2,
+    `send syscalls ${stats.udp.sendSyscalls} for ${stats.engine.datagramsOut} datagrams`,
+  );
+  assert.ok(stats.tun.packetsWritten > 10_000, 'decrypted packets written back in batches');
+  assert.ok(stats.tun.writeSyscalls <= stats.tun.packetsWritten);
+}
+
 describe('the batched data path under load', () => {
   let topo: Topology;
   let clientVeth: string;
@@ -83,15 +96,7 @@ describe('the batched data path under load', () => {
     assert.equal(stats.gso, true, 'GSO stayed on');
     assert.equal(stats.crypto.workers, 0, 'the native threads seal and open');
     assert.equal(stats.crypto.sealed + stats.crypto.opened, 0, 'no transport crypto in JavaScript');
-    assert.ok(stats.udp.gsoSends > 0, 'GSO sends happened');
-    const perSend = stats.udp.segmentsSent / stats.udp.gsoSends;
-    assert.ok(perSend > 2, `datagrams per GSO send: ${perSend.toFixed(1)}`);
-    assert.ok(
-      stats.udp.sendSyscalls < stats.engine.datagramsOut / 2,
-      `send syscalls ${stats.udp.sendSyscalls} for ${stats.engine.datagramsOut} datagrams`,
-    );
-    assert.ok(stats.tun.packetsWritten > 10_000, 'decrypted packets written back in batches');
-    assert.ok(stats.tun.writeSyscalls <= stats.tun.packetsWritten);
+    assertBatchedWithGso(stats);
   });
 
   test('64 MiB each way on the JavaScript data path with GSO: intact, crypto on workers', async () => {
@@ -110,15 +115,7 @@ describe('the batched data path under load', () => {
     assert.equal(stats.dataPath, 'javascript');
     assert.equal(stats.gso, true, 'GSO stayed on');
     assert.equal(stats.crypto.workers, 2);
-    assert.ok(stats.udp.gsoSends > 0, 'GSO sends happened');
-    const perSend = stats.udp.segmentsSent / stats.udp.gsoSends;
-    assert.ok(perSend > 2, `datagrams per GSO send: ${perSend.toFixed(1)}`);
-    assert.ok(
-      stats.udp.sendSyscalls < stats.engine.datagramsOut / 2,
-      `send syscalls ${stats.udp.sendSyscalls} for ${stats.engine.datagramsOut} datagrams`,
-    );
-    assert.ok(stats.tun.packetsWritten > 10_000, 'decrypted packets written back in batches');
-    assert.ok(stats.tun.writeSyscalls <= stats.tun.packetsWritten);
+    assertBatchedWithGso(stats);
   });
 
   test('a path that reorders, duplicates and loses packets: streams stay intact and finish', async () => {
