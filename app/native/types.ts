@@ -340,7 +340,11 @@ export interface NativeAddon {
    * not have been started. See app/tunnel/fast-path.ts.
    */
   openFastPath?(tun: TunDevice, udp: UdpSocket, options: FastPathOptions): FastPath;
-  /** Test-only: the fast path's transport seal (a whole message), open (the padded plaintext, or null) and replay window. */
+  /**
+   * Test-only: the fast path's transport seal (a whole message), open (the padded
+   * plaintext, or null) and replay window (per counter: bit 0 accepted, bit 1 the
+   * pre-check before it said it would be).
+   */
   fastPathSeal?(
     key: Uint8Array,
     receiver: number,

@@ -414,8 +414,10 @@ void FastPath::ProcessDatagrams(size_t count) {
   in.write_lengths.clear();
   bool declined = false;
   const int64_t now = MonotonicNs();
+  uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(table_.mutex());
+    generation = table_.generation();
     uint32_t last_index = 0;
     ReceiveKeypair* last_key = nullptr;
     for (size_t e = 0; e < count; ++e) {
@@ -437,6 +439,9 @@ void FastPath::ProcessDatagrams(size_t count) {
         } else if (now - key->created_ns >= kRejectAfterTimeNs ||
                    ReadLe64(data + 8) >= kRejectAfterMessages) {
           Count(kDropExpired);
+        } else if (!key->replay.WouldAccept(ReadLe64(data + 8))) {
+          // A replay costs no decryption (Validate, after it, still decides).
+          Count(kDropReplay);
         } else {
           in.items.push_back({key, static_cast<uint32_t>(e), false});
         }
@@ -470,10 +475,18 @@ void FastPath::ProcessDatagrams(size_t count) {
 
   {
     std::lock_guard<std::mutex> lock(table_.mutex());
+    // The core may have retired a keypair while the batch was being opened (and wiped
+    // its copy): then only what it still lists may deliver.
+    const bool changed = table_.generation() != generation;
     for (const Inbound::Item& item : in.items) {
       const uint32_t e = item.entry;
       const uint8_t* data = in.arena.data() + in.offsets[e];
       const size_t length = in.lengths[e];
+      std::shared_ptr<ReceiveKeypair> current;
+      if (changed && table_.FindReceiving(item.key->local_index, &current) != item.key) {
+        Count(kDropUnknownIndex);
+        continue;
+      }
       if (!item.key->replay.Validate(ReadLe64(data + 8))) {
         Count(kDropReplay);
         continue;

@@ -527,7 +527,8 @@ Napi::Value OpenForTest(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(env, copy.data() + wg::kHeaderSize, length - wg::kMinMessage);
 }
 
-// fastPathReplay(hi: Uint32Array, lo: Uint32Array) -> Uint8Array of verdicts (1 = accepted)
+// fastPathReplay(hi: Uint32Array, lo: Uint32Array) -> Uint8Array of verdicts: bit 0 =
+// Validate accepted, bit 1 = WouldAccept said so just before
 Napi::Value ReplayForTest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint32Array hi, lo;
@@ -542,7 +543,9 @@ Napi::Value ReplayForTest(const Napi::CallbackInfo& info) {
   auto window = std::make_unique<wg::ReplayWindow>();
   Napi::Uint8Array out = Napi::Uint8Array::New(env, hi.ElementLength());
   for (size_t i = 0; i < hi.ElementLength(); ++i) {
-    out[i] = window->Validate(static_cast<uint64_t>(hi[i]) << 32 | lo[i]) ? 1 : 0;
+    const uint64_t counter = static_cast<uint64_t>(hi[i]) << 32 | lo[i];
+    const bool would = window->WouldAccept(counter);
+    out[i] = static_cast<uint8_t>((window->Validate(counter) ? 1 : 0) | (would ? 2 : 0));
   }
   return out;
 }

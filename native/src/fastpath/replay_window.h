@@ -2,7 +2,7 @@
 // the same window as app/tunnel/wireguard/replay.ts (a ring of 256 32-bit
 // words; counters up to 8160 behind the newest are judged one by one), so both
 // data paths accept exactly the same counters. test/unit/native/fast-path-
-// replay.test.ts runs both on the same sequences.
+// crypto.test.ts runs both on the same sequences.
 #ifndef SLIPSTREAM_FASTPATH_REPLAY_WINDOW_H_
 #define SLIPSTREAM_FASTPATH_REPLAY_WINDOW_H_
 
@@ -19,6 +19,16 @@ class ReplayWindow {
   static constexpr uint64_t kWordBits = 32;
   static constexpr uint64_t kRingWords = 256;
   static constexpr uint64_t kWindow = (kRingWords - 1) * kWordBits;
+
+  // Whether Validate would accept the counter now, recording nothing: checked before
+  // spending a decryption on a message; Validate still has the final word.
+  bool WouldAccept(uint64_t counter) const {
+    if (counter >= kRejectAfterMessages) return false;
+    if (counter > last_) return true;
+    if (last_ - counter > kWindow) return false;
+    const uint32_t bit = uint32_t{1} << (counter % kWordBits);
+    return (ring_[(counter / kWordBits) % kRingWords] & bit) == 0;
+  }
 
   // Accepts (and records) a counter not seen before and not too old. Only for
   // messages that already authenticated.

@@ -134,10 +134,12 @@ test('the native replay window judges like replay.ts on long random sequences', 
       hi[i] = Math.floor(c / 2 ** 32);
       lo[i] = c >>> 0;
     }
+    // Bit 0: Validate's verdict; bit 1: the pre-check (WouldAccept) just before it.
     const verdicts = replay(hi, lo);
     const reference = new ReplayFilter();
     for (let i = 0; i < n; i++) {
-      const want = reference.validate(hi[i]!, lo[i]!) ? 1 : 0;
+      const would = reference.wouldAccept(hi[i]!, lo[i]!) ? 2 : 0;
+      const want = (reference.validate(hi[i]!, lo[i]!) ? 1 : 0) | would;
       assert.equal(verdicts[i], want, `seed ${seed}, step ${i}: ${hi[i]}:${lo[i]}`);
     }
   }
@@ -147,6 +149,6 @@ test('the native replay window refuses counters at the message limit', () => {
   const { replay } = hooks();
   const hi = Uint32Array.of(0, REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_HI, 0xffff_ffff);
   const lo = Uint32Array.of(5, REJECT_AFTER_MESSAGES_LO - 1, REJECT_AFTER_MESSAGES_LO, 0xffff_ffff);
-  assert.deepEqual([...replay(hi, lo)], [1, 1, 0, 0]);
+  assert.deepEqual([...replay(hi, lo)], [3, 3, 0, 0]);
   assert.throws(() => replay(new Uint32Array(2), new Uint32Array(3)), /differ in length/);
 });
