@@ -14,7 +14,7 @@ import type {
   UdpStats,
 } from '../../../app/native/types.js';
 import { loadAddon } from '../../../app/native/addon.js';
-import { TunnelEngine } from '../../../app/tunnel/engine.js';
+import { TunnelEngine, type EngineOptions } from '../../../app/tunnel/engine.js';
 import { WireGuardDevice } from '../../../app/tunnel/wireguard/device.js';
 import { generatePrivateKey, publicKeyFromPrivate } from '../../../app/tunnel/wireguard/keys.js';
 import type { Effect } from '../../../app/tunnel/wireguard/types.js';
@@ -169,7 +169,7 @@ class MemoryUdp implements UdpSocket {
   }
 }
 
-function makePair(workers: number, logLines?: string[]) {
+function makePair(workers: number, logLines?: string[], extra: Partial<EngineOptions> = {}) {
   const log = createLogger({
     level: logLines ? 'warn' : 'error',
     target: 'test',
@@ -206,7 +206,7 @@ function makePair(workers: number, logLines?: string[]) {
       log,
       () => {},
       // The addon's batched copy, as the session passes it: copies wait for a flush.
-      { cryptoWorkers: workers, copyRanges: loadAddon().copyRanges },
+      { cryptoWorkers: workers, copyRanges: loadAddon().copyRanges, ...extra },
     );
   const a = engine(keyA, tunA, udpA, keyB, '192.0.2.2', 51002);
   const b = engine(keyB, tunB, udpB, keyA, '192.0.2.1', 51001);
@@ -267,6 +267,37 @@ for (const workers of [0, 2]) {
     }
   });
 }
+
+test('a native data path that cannot open: one warning, and the JavaScript path carries the data', async () => {
+  const lines: string[] = [];
+  let opened = 0;
+  const open = () => {
+    opened++;
+    throw new Error('openFastPath: the device or socket is already read elsewhere');
+  };
+  const { a, b, tunA, tunB } = makePair(0, lines, { fastPath: { open, mtu: 1420 } });
+  try {
+    assert.equal(opened, 2, 'both ends tried');
+    assert.equal(a.dataPath, 'javascript');
+    tunA.read([numbered(1)]);
+    await until(() => tunB.written.length === 1, 'a packet through the JavaScript path');
+    const warnings = lines.filter((l) => l.includes('native data path could not start'));
+    assert.equal(warnings.length, 2, 'one warning per engine');
+    assert.ok(
+      warnings.every((l) => l.includes('already read elsewhere')),
+      'with the reason',
+    );
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+  // --js-data-path: not even tried.
+  const off = makePair(0, [], { fastPath: { open, mtu: 1420 }, nativeDataPath: false });
+  await off.a.stop();
+  await off.b.stop();
+  assert.equal(opened, 2);
+  assert.equal(off.a.dataPath, 'javascript');
+});
 
 test('when the socket refuses GSO the engine keeps sending and the fallback is visible', async () => {
   const { a, b, tunA, tunB, udpA } = makePair(1);
