@@ -83,15 +83,24 @@ describe('the batched data path under load', () => {
     await cleanupAll();
   });
 
-  test('64 MiB each way on the native data path: intact, many datagrams per send, no crypto workers', async () => {
-    const client = await startSlipstream(topo.clientNs, await topo.writeClientConfig());
+  /** A client started with `args` moves `bytes` each way and stops: its shutdown stats and log. */
+  async function transferWith(
+    args: string[],
+    bytes: number,
+  ): Promise<{ stats: DownStats; client: RunningClient }> {
+    const client = await startSlipstream(topo.clientNs, await topo.writeClientConfig(), args);
     let stats: DownStats;
     try {
       await waitForPing(topo.clientNs, topo.tunnel.serverV4, { timeoutMs: 10_000 });
-      await transferBothWays(topo, 64 * MiB);
+      await transferBothWays(topo, bytes);
     } finally {
       stats = await stopAndReadStats(client);
     }
+    return { stats, client };
+  }
+
+  test('64 MiB each way on the native data path: intact, many datagrams per send, no crypto workers', async () => {
+    const { stats } = await transferWith([], 64 * MiB);
     assert.equal(stats.dataPath, 'native');
     assert.equal(stats.gso, true, 'GSO stayed on');
     assert.equal(stats.crypto.workers, 0, 'the native threads seal and open');
@@ -100,18 +109,7 @@ describe('the batched data path under load', () => {
   });
 
   test('64 MiB each way on the JavaScript data path with GSO: intact, crypto on workers', async () => {
-    const client = await startSlipstream(topo.clientNs, await topo.writeClientConfig(), [
-      '--js-data-path',
-      '--crypto-workers',
-      '2',
-    ]);
-    let stats: DownStats;
-    try {
-      await waitForPing(topo.clientNs, topo.tunnel.serverV4, { timeoutMs: 10_000 });
-      await transferBothWays(topo, 64 * MiB);
-    } finally {
-      stats = await stopAndReadStats(client);
-    }
+    const { stats } = await transferWith(['--js-data-path', '--crypto-workers', '2'], 64 * MiB);
     assert.equal(stats.dataPath, 'javascript');
     assert.equal(stats.gso, true, 'GSO stayed on');
     assert.equal(stats.crypto.workers, 2);
@@ -177,19 +175,10 @@ describe('the batched data path under load', () => {
   });
 
   test('--no-gso, --js-data-path and --crypto-workers 0: no GSO sends, crypto inline, still intact', async () => {
-    const client = await startSlipstream(topo.clientNs, await topo.writeClientConfig(), [
-      '--no-gso',
-      '--js-data-path',
-      '--crypto-workers',
-      '0',
-    ]);
-    let stats: DownStats;
-    try {
-      await waitForPing(topo.clientNs, topo.tunnel.serverV4, { timeoutMs: 10_000 });
-      await transferBothWays(topo, 16 * MiB);
-    } finally {
-      stats = await stopAndReadStats(client);
-    }
+    const { stats, client } = await transferWith(
+      ['--no-gso', '--js-data-path', '--crypto-workers', '0'],
+      16 * MiB,
+    );
     assert.equal(stats.gso, false);
     assert.equal(stats.udp.gsoSends, 0);
     assert.equal(stats.udp.gsoFallbacks, 0, 'off by choice, not refused');
@@ -201,16 +190,7 @@ describe('the batched data path under load', () => {
   });
 
   test('--no-gso on the native data path: no GSO sends, still intact', async () => {
-    const client = await startSlipstream(topo.clientNs, await topo.writeClientConfig(), [
-      '--no-gso',
-    ]);
-    let stats: DownStats;
-    try {
-      await waitForPing(topo.clientNs, topo.tunnel.serverV4, { timeoutMs: 10_000 });
-      await transferBothWays(topo, 16 * MiB);
-    } finally {
-      stats = await stopAndReadStats(client);
-    }
+    const { stats, client } = await transferWith(['--no-gso'], 16 * MiB);
     assert.equal(stats.dataPath, 'native');
     assert.equal(stats.gso, false);
     assert.equal(stats.udp.gsoSends, 0);
