@@ -47,6 +47,9 @@
                   "sources": [
                     "src/fastpath/batch_helper.cc",
                     "src/fastpath/fast_path.cc",
+                    "src/fastpath/fast_path_receive.cc",
+                    "src/fastpath/fast_path_send.cc",
+                    "src/fastpath/fast_path_test_hooks.cc",
                     "src/fastpath/fast_path_bindings.cc",
                     "src/fastpath/peer_table.cc",
                     "src/fastpath/wg_transport.cc"

@@ -10,6 +10,8 @@
 namespace slipstream {
 
 void ExportFastPath(Napi::Env env, Napi::Object exports);
+// fastPathSeal, fastPathOpen, fastPathReplay (fast_path_test_hooks.cc).
+void ExportFastPathTestHooks(Napi::Env env, Napi::Object exports);
 
 }  // namespace slipstream
 
