@@ -68,3 +68,9 @@ test('only handshake messages of their exact sizes are handed to JavaScript', as
   assert.equal(r.drops.malformed, 5, JSON.stringify(r.drops));
   assert.equal(r.drops['handshake-queue-full'], 0);
 });
+
+test('each data path thread gets a crypto helper only when the process may use several CPUs', async () => {
+  const r = await fixture<{ cpus: number; here: number; oneCpu: number }>('threads');
+  assert.equal(r.here, r.cpus > 1 ? 4 : 2, `threads added with ${r.cpus} CPUs`);
+  assert.equal(r.oneCpu, 2, 'held to one CPU: no helpers');
+});

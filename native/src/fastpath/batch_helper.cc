@@ -1,10 +1,24 @@
 #include "batch_helper.h"
 
+#include <sched.h>
+
 namespace slipstream {
 namespace wg {
+namespace {
+
+// The CPUs this process may run on (taskset, a cpuset cgroup), not merely those online:
+// on one, a helper would only take turns with the thread it is meant to relieve.
+bool SeveralCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set) > 1;
+  return std::thread::hardware_concurrency() > 1;
+}
+
+}  // namespace
 
 BatchHelper::BatchHelper() {
-  if (std::thread::hardware_concurrency() > 1) thread_ = std::thread([this] { Loop(); });
+  if (SeveralCpus()) thread_ = std::thread([this] { Loop(); });
 }
 
 BatchHelper::~BatchHelper() {

@@ -23,7 +23,7 @@ class BatchHelper {
   // Below this many items a batch is done by the caller alone.
   static constexpr size_t kMinSplit = 8;
 
-  // Starts the thread only when the machine has more than one CPU.
+  // Starts the thread only when the process may run on more than one CPU.
   BatchHelper();
   ~BatchHelper();
   BatchHelper(const BatchHelper&) = delete;
